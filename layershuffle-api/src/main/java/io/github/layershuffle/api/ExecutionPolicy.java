@@ -18,7 +18,10 @@ import java.util.random.RandomGenerator;
  * }</pre>
  *
  * <p>Modifiers apply in the order they are written: {@code random().keep(6)} runs six randomly chosen blocks
- * in random order, {@code sequential().keep(6)} the first six blocks in order.
+ * in random order, {@code sequential().keep(6)} the first six blocks in order. Write
+ * {@link #skipping(IntPredicate)} first, so that availability constrains what {@link #drop(double)} and
+ * {@link #keep(int)} choose from: {@code random().skipping(down).keep(6)} runs six available blocks, while
+ * {@code random().keep(6).skipping(down)} runs what is left of six random blocks.
  *
  * <p>Policies made by this interface's factories are immutable and safe to share between threads. Each has
  * its own stream of random numbers: {@link #plan(int)} takes the next pass of that stream, so a policy made
