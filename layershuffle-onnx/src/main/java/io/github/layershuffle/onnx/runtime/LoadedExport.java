@@ -1,0 +1,283 @@
+package io.github.layershuffle.onnx.runtime;
+
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OnnxValue;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtSession;
+import ai.onnxruntime.OrtSession.SessionOptions;
+import io.github.layershuffle.api.LayerShuffleException;
+import io.github.layershuffle.api.ModelConfig;
+import io.github.layershuffle.api.ModelIdentity;
+import java.nio.FloatBuffer;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One verified export with a session per graph, shared by every model that uses its stem, blocks or head and
+ * closed when the last of them lets go (reference counted).
+ */
+final class LoadedExport {
+    private static final Logger LOG = LoggerFactory.getLogger(LoadedExport.class);
+    private static final Set<String> TOKENS_ONLY = Set.of(TensorContract.TOKENS_OUT);
+    private static final Set<String> TOKENS_AND_LOGITS =
+            Set.of(TensorContract.TOKENS_OUT, TensorContract.POSITION_LOGITS);
+
+    private final String label;
+    private final Object key;
+    private final Manifest manifest;
+    private final ModelIdentity identity;
+    private final GraphSession stem;
+    private final List<GraphSession> blocks;
+    private final GraphSession head;
+    /** Scalar int64 slot tensors 0..depth-1 for LayerShuffle-position; read-only inputs, shared by threads. */
+    private final List<OnnxTensor> positions;
+    private final AtomicInteger refs = new AtomicInteger(1);
+
+    private LoadedExport(String label, Object key, Manifest manifest, GraphSession stem, List<GraphSession> blocks,
+                         GraphSession head, List<OnnxTensor> positions) {
+        this.label = label;
+        this.key = key;
+        this.manifest = manifest;
+        this.identity = new ModelIdentity(manifest.family(), manifest.config());
+        this.stem = stem;
+        this.blocks = List.copyOf(blocks);
+        this.head = head;
+        this.positions = List.copyOf(positions);
+    }
+
+    /**
+     * Reads and verifies the manifest and every graph's SHA-256, then opens one session per graph. The result
+     * holds one reference, owned by the caller.
+     *
+     * @throws LayerShuffleException naming the export, file and fault
+     */
+    static LoadedExport open(ExportSource source, String label, RuntimeOptions options) {
+        long start = System.nanoTime();
+        Manifest manifest = Manifest.parse(new String(source.read(Manifest.FILE_NAME), StandardCharsets.UTF_8),
+                "export " + label + ": " + Manifest.FILE_NAME);
+        OrtEnvironment env = OrtEnvironment.getEnvironment();
+        List<AutoCloseable> opened = new ArrayList<>();
+        try (SessionOptions opts = options.toSessionOptions()) {
+            GraphSession stem = session(source, label, env, opts, manifest.stem(), "stem", opened);
+            List<GraphSession> blocks = new ArrayList<>();
+            for (Manifest.Graph g : manifest.blocks()) {
+                blocks.add(session(source, label, env, opts, g, "block " + g.index(), opened));
+            }
+            GraphSession head = session(source, label, env, opts, manifest.head(), "head", opened);
+            List<OnnxTensor> positions = new ArrayList<>();
+            if (manifest.config().variant().usesPosition()) {
+                for (long p = 0; p < manifest.config().depth(); p++) {
+                    OnnxTensor t = OnnxTensor.createTensor(env, p);
+                    opened.add(t);
+                    positions.add(t);
+                }
+            }
+            LOG.debug("loaded export {} ({}, {} blocks, family {}) in {} ms with {}", label,
+                    manifest.config().variant(), blocks.size(), manifest.family(),
+                    (System.nanoTime() - start) / 1_000_000, options);
+            return new LoadedExport(label, source.key(), manifest, stem, blocks, head, positions);
+        } catch (OrtException e) {
+            closeAll(opened);
+            throw new LayerShuffleException("export " + label + ": cannot create a position tensor: "
+                    + e.getMessage(), e);
+        } catch (RuntimeException | Error e) {
+            closeAll(opened);
+            throw e;
+        }
+    }
+
+    private static GraphSession session(ExportSource source, String label, OrtEnvironment env, SessionOptions opts,
+                                        Manifest.Graph graph, String role, List<AutoCloseable> opened) {
+        byte[] bytes = source.read(graph.file());
+        String actual = sha256(bytes);
+        if (!actual.equalsIgnoreCase(graph.sha256())) {
+            throw new LayerShuffleException("export " + label + ": " + role + " file " + graph.file() + " has SHA-256 "
+                    + actual + " but the manifest says " + graph.sha256().toLowerCase() + " (" + bytes.length
+                    + " bytes): the file is damaged, truncated or was changed after export");
+        }
+        GraphSession s = GraphSession.open(env, opts, bytes, graph, role + " (" + graph.file() + ") of export "
+                + label);
+        opened.add(s);
+        return s;
+    }
+
+    static String sha256(byte[] bytes) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("the JDK has no SHA-256", e);
+        }
+    }
+
+    String label() {
+        return label;
+    }
+
+    /** Identifies where the export was loaded from ({@link ExportSource#key()}). */
+    Object key() {
+        return key;
+    }
+
+    Manifest manifest() {
+        return manifest;
+    }
+
+    ModelConfig config() {
+        return manifest.config();
+    }
+
+    ModelIdentity identity() {
+        return identity;
+    }
+
+    int blockCount() {
+        return blocks.size();
+    }
+
+    /** Adds a reference for another model. */
+    void acquire() {
+        refs.getAndUpdate(n -> {
+            if (n <= 0) {
+                throw new IllegalStateException("export " + label + " is already closed");
+            }
+            return n + 1;
+        });
+    }
+
+    /** Drops a reference; the last one closes every session. */
+    void release() {
+        if (refs.decrementAndGet() == 0) {
+            List<AutoCloseable> all = new ArrayList<>(positions);
+            all.add(stem);
+            all.addAll(blocks);
+            all.add(head);
+            closeAll(all);
+            LOG.debug("closed export {}", label);
+        }
+    }
+
+    /** Runs the stem; the caller owns the returned tokens. */
+    OnnxTensor runStem(OnnxTensor pixels, Consumer<? super OnnxValue> observer) {
+        OrtSession.Result r = stem.run(Map.of(TensorContract.PIXELS, pixels), Set.of(TensorContract.TOKENS));
+        return keepOnly(r, TensorContract.TOKENS, stem, observer);
+    }
+
+    /** A block's output: its tokens, owned by the caller, and for -predict the position logits copied out. */
+    record BlockOutput(OnnxTensor tokens, float[][] positionLogits) {
+    }
+
+    /**
+     * Runs block {@code index} in slot {@code slot}. With {@code wantLogits} on a -predict export, the position
+     * logits {@code [batch][depth]} are copied out; otherwise they are not computed.
+     *
+     * @throws IllegalArgumentException if this is a -position export and {@code slot} is outside its depth
+     */
+    BlockOutput runBlock(int index, OnnxTensor tokens, int slot, boolean wantLogits,
+                         Consumer<? super OnnxValue> observer) {
+        GraphSession g = blocks.get(index);
+        Map<String, OnnxTensor> in;
+        if (positions.isEmpty()) {
+            in = Map.of(TensorContract.TOKENS, tokens);
+        } else {
+            if (slot < 0 || slot >= positions.size()) {
+                throw new IllegalArgumentException(g.name() + ": slot " + slot + " is out of range [0, "
+                        + positions.size() + "): the " + config().variant() + " variant embeds only the slots of a "
+                        + "model of depth " + config().depth());
+            }
+            in = Map.of(TensorContract.TOKENS, tokens, TensorContract.POSITION, positions.get(slot));
+        }
+        boolean logits = wantLogits && config().variant().predictsPosition();
+        OrtSession.Result r = g.run(in, logits ? TOKENS_AND_LOGITS : TOKENS_ONLY);
+        float[][] positionLogits = null;
+        if (logits) {
+            try {
+                positionLogits = matrix(output(r, TensorContract.POSITION_LOGITS, g));
+            } catch (RuntimeException e) {
+                r.close();
+                throw e;
+            }
+        }
+        return new BlockOutput(keepOnly(r, TensorContract.TOKENS_OUT, g, observer), positionLogits);
+    }
+
+    /** Runs the head and copies the logits out. */
+    float[][] runHead(OnnxTensor tokens, Consumer<? super OnnxValue> observer) {
+        OrtSession.Result r = head.run(Map.of(TensorContract.TOKENS, tokens), Set.of(TensorContract.LOGITS));
+        try (OnnxTensor logits = keepOnly(r, TensorContract.LOGITS, head, observer)) {
+            return matrix(logits);
+        }
+    }
+
+    /** Closes every value of {@code r} except output {@code name}, which is returned for the caller to own. */
+    private static OnnxTensor keepOnly(OrtSession.Result r, String name, GraphSession g,
+                                       Consumer<? super OnnxValue> observer) {
+        OnnxValue kept;
+        try {
+            kept = output(r, name, g);
+            if (!(kept instanceof OnnxTensor)) {
+                throw new LayerShuffleException(g.name() + ": output '" + name + "' is a " + kept.getType()
+                        + ", expected a tensor");
+            }
+            for (Map.Entry<String, OnnxValue> e : r) {
+                observer.accept(e.getValue());
+            }
+        } catch (RuntimeException e) {
+            r.close();
+            throw e;
+        }
+        for (Map.Entry<String, OnnxValue> e : r) {
+            if (e.getValue() != kept) {
+                e.getValue().close();
+            }
+        }
+        return (OnnxTensor) kept;
+    }
+
+    private static OnnxValue output(OrtSession.Result r, String name, GraphSession g) {
+        return r.get(name).orElseThrow(() -> new LayerShuffleException(g.name() + ": the run returned no output '"
+                + name + "'"));
+    }
+
+    /** A {@code [rows, cols]} float tensor as a Java matrix. */
+    static float[][] matrix(OnnxValue value) {
+        if (!(value instanceof OnnxTensor t)) {
+            throw new LayerShuffleException("expected a tensor, got a " + value.getType());
+        }
+        long[] shape = t.getInfo().getShape();
+        if (shape.length != 2) {
+            throw new LayerShuffleException("expected a [batch, n] tensor, got shape " + java.util.Arrays.toString(shape));
+        }
+        FloatBuffer buf = t.getFloatBuffer();
+        float[][] m = new float[(int) shape[0]][(int) shape[1]];
+        for (float[] row : m) {
+            buf.get(row);
+        }
+        return m;
+    }
+
+    private static void closeAll(List<? extends AutoCloseable> resources) {
+        for (AutoCloseable c : resources) {
+            try {
+                c.close();
+            } catch (Exception e) {
+                LOG.warn("closing {} failed", c, e);
+            }
+        }
+    }
+
+    @Override
+    public String toString() {
+        return label;
+    }
+}

@@ -1,0 +1,354 @@
+package io.github.layershuffle.onnx.runtime;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.github.layershuffle.api.LayerShuffleException;
+import io.github.layershuffle.api.ModelConfig;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * The {@code manifest.json} of an export directory ({@code layershuffle-export}, version 1; see
+ * {@code docs/FORMATS.md}): the model config, the family, and for each graph its file, SHA-256 and tensor specs.
+ *
+ * <p>{@link #parse(String, String)} checks everything that does not need the graph files: format and version,
+ * required fields, that every file name is a plain name inside the export directory, and that every graph's
+ * inputs and outputs are the ones the tensor contract prescribes for this config and variant.
+ *
+ * <pre>{@code
+ * Manifest m = Manifest.read(Path.of("exports/a"));
+ * System.out.println(m.config().variant() + " with " + m.blocks().size() + " blocks, family " + m.family());
+ * }</pre>
+ *
+ * @param format    always {@link #FORMAT}
+ * @param version   the format version, 1 to {@link #FORMAT_VERSION}
+ * @param family    id shared by every model fine-tuned from one base
+ * @param producer  the tool that wrote the export, free text (may be empty)
+ * @param opset     the ONNX opset of the graphs (0 if not stated)
+ * @param irVersion the ONNX IR version of the graphs (0 if not stated)
+ * @param config    the model config
+ * @param stem      the stem graph: pixels to tokens
+ * @param blocks    the block graphs, {@code blocks.get(i).index() == i}
+ * @param head      the head graph: tokens to logits
+ * @param full      the optional whole-model graph, or {@code null}; the runtime does not use it
+ */
+public record Manifest(String format, int version, String family, String producer, int opset, int irVersion,
+                       ModelConfig config, Graph stem, List<Graph> blocks, Graph head, Graph full) {
+
+    /** The {@code format} value of an export manifest. */
+    public static final String FORMAT = "layershuffle-export";
+    /** The newest manifest version this library reads and writes. */
+    public static final int FORMAT_VERSION = 1;
+    /** The manifest's file name inside an export directory. */
+    public static final String FILE_NAME = "manifest.json";
+
+    static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+    /**
+     * Checks the fields and the tensor contract.
+     *
+     * @throws LayerShuffleException naming the field, graph or tensor at fault
+     */
+    public Manifest {
+        Objects.requireNonNull(config, "config");
+        Objects.requireNonNull(stem, "stem");
+        Objects.requireNonNull(head, "head");
+        producer = producer == null ? "" : producer;
+        blocks = List.copyOf(Objects.requireNonNull(blocks, "blocks"));
+        if (!FORMAT.equals(format)) {
+            throw new LayerShuffleException("format is '" + format + "', expected '" + FORMAT + "'");
+        }
+        if (version < 1 || version > FORMAT_VERSION) {
+            throw new LayerShuffleException("version " + version + " is not supported: this library reads export "
+                    + "manifest versions 1 to " + FORMAT_VERSION);
+        }
+        if (family == null || family.isBlank()) {
+            throw new LayerShuffleException("field 'family' is missing or blank");
+        }
+        if (blocks.size() != config.depth()) {
+            throw new LayerShuffleException("has " + blocks.size() + " blocks but config.depth is " + config.depth());
+        }
+        for (int i = 0; i < blocks.size(); i++) {
+            Integer index = blocks.get(i).index();
+            if (index == null || index != i) {
+                throw new LayerShuffleException("blocks[" + i + "] has index " + index + ", expected " + i);
+            }
+        }
+        TensorContract.check(config, stem, blocks, head, full);
+    }
+
+    /**
+     * One graph of the export.
+     *
+     * @param index   the block index for a block graph, {@code null} for the stem, head and full graph
+     * @param file    a plain file name inside the export directory
+     * @param sha256  the SHA-256 of the file, 64 hex digits
+     * @param inputs  the graph's inputs
+     * @param outputs the graph's outputs
+     */
+    public record Graph(Integer index, String file, String sha256, List<TensorSpec> inputs, List<TensorSpec> outputs) {
+
+        /**
+         * Checks the file name and digest.
+         *
+         * @throws LayerShuffleException if the file name is not a plain name inside the directory or the digest
+         *                               is not 64 hex digits
+         */
+        public Graph {
+            checkFileName(file);
+            if (sha256 == null || !sha256.matches("[0-9a-fA-F]{64}")) {
+                throw new LayerShuffleException("sha256 of '" + file + "' must be 64 hex digits, was '" + sha256 + "'");
+            }
+            inputs = List.copyOf(Objects.requireNonNull(inputs, "inputs"));
+            outputs = List.copyOf(Objects.requireNonNull(outputs, "outputs"));
+        }
+    }
+
+    /**
+     * A graph input or output.
+     *
+     * @param name  the tensor name, e.g. {@code tokens}
+     * @param type  {@code float32} or {@code int64}
+     * @param shape the dimensions; {@code -1} marks the dynamic batch axis; empty for a scalar
+     */
+    public record TensorSpec(String name, String type, List<Long> shape) {
+
+        /** Checks the fields are present. */
+        public TensorSpec {
+            Objects.requireNonNull(name, "name");
+            Objects.requireNonNull(type, "type");
+            shape = List.copyOf(Objects.requireNonNull(shape, "shape"));
+        }
+
+        /** A spec from a shape array. */
+        public static TensorSpec of(String name, String type, long... shape) {
+            List<Long> dims = new ArrayList<>(shape.length);
+            for (long d : shape) {
+                dims.add(d);
+            }
+            return new TensorSpec(name, type, dims);
+        }
+
+        @Override
+        public String toString() {
+            return name + " " + type + " " + shape;
+        }
+    }
+
+    /**
+     * Reads {@code manifest.json} of an export directory.
+     *
+     * @throws LayerShuffleException naming the file and the fault, if it is missing, unreadable or invalid
+     */
+    public static Manifest read(Path exportDir) {
+        Path file = exportDir.resolve(FILE_NAME);
+        String text;
+        try {
+            text = Files.readString(file, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new LayerShuffleException("cannot read " + file + ": " + (Files.exists(file) ? e.toString()
+                    : "no such file; an export directory holds " + FILE_NAME), e);
+        }
+        return parse(text, file.toString());
+    }
+
+    /**
+     * Parses a manifest's JSON text.
+     *
+     * @param source names the manifest in error messages, e.g. its path
+     * @throws LayerShuffleException naming {@code source} and the missing or malformed field
+     */
+    public static Manifest parse(String json, String source) {
+        try {
+            JsonNode root;
+            try {
+                root = JSON.readTree(json);
+            } catch (JsonProcessingException e) {
+                throw new LayerShuffleException("not valid JSON: " + e.getOriginalMessage(), e);
+            }
+            if (root == null || !root.isObject()) {
+                throw new LayerShuffleException("must be a JSON object");
+            }
+            String format = text(root, "format", true);
+            if (!FORMAT.equals(format)) {
+                throw new LayerShuffleException("format is '" + format + "', expected '" + FORMAT + "'");
+            }
+            int version = integer(root, "version", true);
+            if (version > FORMAT_VERSION || version < 1) {
+                throw new LayerShuffleException("version " + version + " is newer than this library reads ("
+                        + FORMAT_VERSION + "); upgrade layershuffle or re-export with version " + FORMAT_VERSION);
+            }
+            JsonNode configNode = root.get("config");
+            if (configNode == null || configNode.isNull()) {
+                throw new LayerShuffleException("field 'config' is missing");
+            }
+            ModelConfig config = ModelConfig.fromJsonNode(configNode);
+            JsonNode blocksNode = root.get("blocks");
+            if (blocksNode == null || !blocksNode.isArray() || blocksNode.isEmpty()) {
+                throw new LayerShuffleException("field 'blocks' is missing or not a non-empty array");
+            }
+            List<Graph> blocks = new ArrayList<>();
+            for (int i = 0; i < blocksNode.size(); i++) {
+                blocks.add(graph(blocksNode.get(i), "blocks[" + i + "]", true));
+            }
+            JsonNode full = root.get("full");
+            return new Manifest(format, version, text(root, "family", true), text(root, "producer", false),
+                    integer(root, "opset", false), integer(root, "irVersion", false), config,
+                    graph(root.get("stem"), "stem", false), blocks, graph(root.get("head"), "head", false),
+                    full == null || full.isNull() ? null : graph(full, "full", false));
+        } catch (LayerShuffleException e) {
+            throw new LayerShuffleException(source + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** The JSON form, as {@code docs/FORMATS.md} shows it. */
+    public String toJson() {
+        ObjectNode root = JSON.createObjectNode();
+        root.put("format", format);
+        root.put("version", version);
+        root.put("family", family);
+        root.put("producer", producer);
+        root.put("opset", opset);
+        root.put("irVersion", irVersion);
+        root.set("config", config.toJsonNode());
+        root.set("stem", graphJson(stem));
+        ArrayNode b = root.putArray("blocks");
+        blocks.forEach(g -> b.add(graphJson(g)));
+        root.set("head", graphJson(head));
+        if (full != null) {
+            root.set("full", graphJson(full));
+        }
+        try {
+            return JSON.writeValueAsString(root);
+        } catch (JsonProcessingException e) {
+            throw new LayerShuffleException("cannot write manifest as JSON", e);
+        }
+    }
+
+    /**
+     * Checks that {@code file} is a plain file name that stays inside the export directory: not empty, not
+     * absolute, no path separator, not {@code .} or {@code ..}.
+     *
+     * @throws LayerShuffleException naming the file name
+     */
+    static void checkFileName(String file) {
+        if (file == null || file.isBlank()) {
+            throw new LayerShuffleException("a graph's 'file' is missing or blank");
+        }
+        if (file.contains("/") || file.contains("\\") || file.contains(":") || file.equals(".")
+                || file.equals("..") || file.indexOf('\0') >= 0 || Path.of(file).isAbsolute()) {
+            throw new LayerShuffleException("file name '" + file + "' is not a plain file name inside the export "
+                    + "directory (no path separators, '..' or absolute paths)");
+        }
+    }
+
+    private static ObjectNode graphJson(Graph g) {
+        ObjectNode n = JSON.createObjectNode();
+        if (g.index() != null) {
+            n.put("index", g.index());
+        }
+        n.put("file", g.file());
+        n.put("sha256", g.sha256());
+        n.set("inputs", specsJson(g.inputs()));
+        n.set("outputs", specsJson(g.outputs()));
+        return n;
+    }
+
+    private static ArrayNode specsJson(List<TensorSpec> specs) {
+        ArrayNode a = JSON.createArrayNode();
+        for (TensorSpec s : specs) {
+            ObjectNode n = a.addObject();
+            n.put("name", s.name());
+            n.put("type", s.type());
+            ArrayNode shape = n.putArray("shape");
+            s.shape().forEach(shape::add);
+        }
+        return a;
+    }
+
+    private static Graph graph(JsonNode node, String field, boolean block) {
+        if (node == null || node.isNull()) {
+            throw new LayerShuffleException("field '" + field + "' is missing");
+        }
+        if (!node.isObject()) {
+            throw new LayerShuffleException("field '" + field + "' must be an object");
+        }
+        try {
+            Integer index = block ? integer(node, "index", true) : null;
+            String file = text(node, "file", true);
+            return new Graph(index, file, text(node, "sha256", true), specs(node, "inputs"), specs(node, "outputs"));
+        } catch (LayerShuffleException e) {
+            throw new LayerShuffleException(field + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static List<TensorSpec> specs(JsonNode node, String field) {
+        JsonNode array = node.get(field);
+        if (array == null || !array.isArray()) {
+            throw new LayerShuffleException("field '" + field + "' is missing or not an array");
+        }
+        List<TensorSpec> specs = new ArrayList<>();
+        for (int i = 0; i < array.size(); i++) {
+            JsonNode s = array.get(i);
+            String where = field + "[" + i + "]";
+            if (!s.isObject()) {
+                throw new LayerShuffleException("field '" + where + "' must be an object");
+            }
+            JsonNode shape = s.get("shape");
+            if (shape == null || !shape.isArray()) {
+                throw new LayerShuffleException("field '" + where + ".shape' is missing or not an array");
+            }
+            List<Long> dims = new ArrayList<>();
+            for (JsonNode d : shape) {
+                if (!d.isIntegralNumber()) {
+                    throw new LayerShuffleException("field '" + where + ".shape' must hold integers, has " + d);
+                }
+                dims.add(d.asLong());
+            }
+            specs.add(new TensorSpec(text(s, "name", true, where), text(s, "type", true, where), dims));
+        }
+        return specs;
+    }
+
+    private static String text(JsonNode node, String field, boolean required) {
+        return text(node, field, required, null);
+    }
+
+    private static String text(JsonNode node, String field, boolean required, String parent) {
+        String name = parent == null ? field : parent + "." + field;
+        JsonNode v = node.get(field);
+        if (v == null || v.isNull()) {
+            if (required) {
+                throw new LayerShuffleException("field '" + name + "' is missing");
+            }
+            return "";
+        }
+        if (!v.isTextual()) {
+            throw new LayerShuffleException("field '" + name + "' must be a string, was " + v);
+        }
+        return v.asText();
+    }
+
+    private static int integer(JsonNode node, String field, boolean required) {
+        JsonNode v = node.get(field);
+        if (v == null || v.isNull()) {
+            if (required) {
+                throw new LayerShuffleException("field '" + field + "' is missing");
+            }
+            return 0;
+        }
+        if (!v.isIntegralNumber() || !v.canConvertToInt()) {
+            throw new LayerShuffleException("field '" + field + "' must be an integer, was " + v);
+        }
+        return v.asInt();
+    }
+}

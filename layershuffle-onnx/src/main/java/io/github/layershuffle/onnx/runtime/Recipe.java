@@ -1,0 +1,196 @@
+package io.github.layershuffle.onnx.runtime;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.github.layershuffle.api.IncompatibleBlocksException;
+import io.github.layershuffle.api.LayerShuffleException;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * A recipe ({@code layershuffle-recipe}, version 1; see {@code docs/FORMATS.md}): which export provides the stem
+ * and the head, and which export and block fill each slot of a merged model; any order, repeats allowed.
+ *
+ * <pre>{@code
+ * Recipe recipe = Recipe.read(Path.of("merged.json"));
+ * try (LayerShuffleModel merged = recipe.compose(RuntimeOptions.defaults())) { ... }
+ * }</pre>
+ *
+ * @param stem  the export directory that provides the stem
+ * @param head  the export directory that provides the head
+ * @param slots one entry per slot, in slot order
+ */
+public record Recipe(Path stem, Path head, List<Slot> slots) {
+
+    /** The {@code format} value of a recipe. */
+    public static final String FORMAT = "layershuffle-recipe";
+    /** The newest recipe version this library reads and writes. */
+    public static final int FORMAT_VERSION = 1;
+
+    /**
+     * Checks the fields.
+     *
+     * @throws IllegalArgumentException if there is no slot
+     */
+    public Recipe {
+        Objects.requireNonNull(stem, "stem");
+        Objects.requireNonNull(head, "head");
+        slots = List.copyOf(Objects.requireNonNull(slots, "slots"));
+        if (slots.isEmpty()) {
+            throw new IllegalArgumentException("a recipe needs at least one slot");
+        }
+    }
+
+    /**
+     * One slot: block {@code block} of the export directory {@code export}.
+     *
+     * @param export the export directory
+     * @param block  the block index inside that export
+     */
+    public record Slot(Path export, int block) {
+
+        /**
+         * Checks the fields.
+         *
+         * @throws IllegalArgumentException if {@code block < 0}
+         */
+        public Slot {
+            Objects.requireNonNull(export, "export");
+            checkBlockIndex(block);
+        }
+    }
+
+    static void checkBlockIndex(int block) {
+        if (block < 0) {
+            throw new IllegalArgumentException("block index must be >= 0, was " + block);
+        }
+    }
+
+    /**
+     * Reads a recipe file; export paths in it are taken relative to the file's directory.
+     *
+     * @throws LayerShuffleException naming the file and the missing or malformed field, or a version newer than
+     *                               {@link #FORMAT_VERSION}
+     */
+    public static Recipe read(Path file) {
+        String text;
+        try {
+            text = Files.readString(file, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new LayerShuffleException("cannot read recipe " + file + ": " + e, e);
+        }
+        Path dir = file.getParent() == null ? Path.of("") : file.getParent();
+        try {
+            JsonNode root;
+            try {
+                root = Manifest.JSON.readTree(text);
+            } catch (JsonProcessingException e) {
+                throw new LayerShuffleException("not valid JSON: " + e.getOriginalMessage(), e);
+            }
+            if (root == null || !root.isObject()) {
+                throw new LayerShuffleException("must be a JSON object");
+            }
+            String format = string(root, "format");
+            if (!FORMAT.equals(format)) {
+                throw new LayerShuffleException("format is '" + format + "', expected '" + FORMAT + "'");
+            }
+            JsonNode version = root.get("version");
+            if (version == null || !version.isInt()) {
+                throw new LayerShuffleException("field 'version' is missing or not an integer");
+            }
+            if (version.asInt() < 1 || version.asInt() > FORMAT_VERSION) {
+                throw new LayerShuffleException("version " + version.asInt() + " is newer than this library reads ("
+                        + FORMAT_VERSION + ")");
+            }
+            JsonNode slotsNode = root.get("slots");
+            if (slotsNode == null || !slotsNode.isArray() || slotsNode.isEmpty()) {
+                throw new LayerShuffleException("field 'slots' is missing or not a non-empty array");
+            }
+            List<Slot> slots = new ArrayList<>();
+            for (int i = 0; i < slotsNode.size(); i++) {
+                JsonNode s = slotsNode.get(i);
+                String where = "slots[" + i + "]";
+                if (!s.isObject()) {
+                    throw new LayerShuffleException("field '" + where + "' must be an object {export, block}");
+                }
+                JsonNode block = s.get("block");
+                if (block == null || !block.isInt() || block.asInt() < 0) {
+                    throw new LayerShuffleException("field '" + where + ".block' must be an integer >= 0, was "
+                            + block);
+                }
+                slots.add(new Slot(resolve(dir, string(s, "export", where)), block.asInt()));
+            }
+            return new Recipe(resolve(dir, string(root, "stem")), resolve(dir, string(root, "head")), slots);
+        } catch (LayerShuffleException e) {
+            throw new LayerShuffleException("recipe " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static Path resolve(Path dir, String path) {
+        return dir.resolve(path).normalize();
+    }
+
+    /**
+     * Writes this recipe to {@code file}, with export paths relative to the file's directory where possible.
+     *
+     * @throws LayerShuffleException if the file cannot be written
+     */
+    public void write(Path file) {
+        Path dir = file.toAbsolutePath().getParent();
+        ObjectNode root = Manifest.JSON.createObjectNode();
+        root.put("format", FORMAT);
+        root.put("version", FORMAT_VERSION);
+        root.put("stem", relative(dir, stem));
+        root.put("head", relative(dir, head));
+        ArrayNode a = root.putArray("slots");
+        for (Slot s : slots) {
+            a.addObject().put("export", relative(dir, s.export())).put("block", s.block());
+        }
+        try {
+            Files.writeString(file, Manifest.JSON.writeValueAsString(root), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new LayerShuffleException("cannot write recipe " + file + ": " + e, e);
+        }
+    }
+
+    private static String relative(Path dir, Path p) {
+        Path abs = p.toAbsolutePath().normalize();
+        try {
+            return dir.relativize(abs).toString().replace('\\', '/');
+        } catch (IllegalArgumentException e) {
+            return abs.toString();
+        }
+    }
+
+    /**
+     * Loads the exports this recipe names, each once, and composes them.
+     *
+     * @throws LayerShuffleException       as {@link Composer#build()}
+     * @throws IncompatibleBlocksException naming the slot, the property and both values
+     */
+    public LayerShuffleModel compose(RuntimeOptions options) {
+        Composer c = LayerShuffleModel.compose().options(options).stem(stem).head(head);
+        slots.forEach(s -> c.slot(s.export(), s.block()));
+        return c.build();
+    }
+
+    private static String string(JsonNode node, String field) {
+        return string(node, field, null);
+    }
+
+    private static String string(JsonNode node, String field, String parent) {
+        String name = parent == null ? field : parent + "." + field;
+        JsonNode v = node.get(field);
+        if (v == null || !v.isTextual() || v.asText().isBlank()) {
+            throw new LayerShuffleException("field '" + name + "' is missing or not a non-empty string");
+        }
+        return v.asText();
+    }
+}

@@ -1,0 +1,200 @@
+package io.github.layershuffle.onnx.runtime;
+
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtProvider;
+import ai.onnxruntime.OrtSession.SessionOptions;
+import ai.onnxruntime.OrtSession.SessionOptions.OptLevel;
+import io.github.layershuffle.api.LayerShuffleException;
+import java.util.EnumSet;
+import java.util.Objects;
+
+/**
+ * How {@link LayerShuffleModel} opens its ONNX Runtime sessions: thread counts, graph optimisation, and the
+ * execution provider. Immutable.
+ *
+ * <pre>{@code
+ * RuntimeOptions cpu = RuntimeOptions.builder().intraOpThreads(4).build();
+ * RuntimeOptions gpu = RuntimeOptions.builder().cuda(0).build();   // needs onnxruntime_gpu, see below
+ * }</pre>
+ *
+ * <p><b>CUDA.</b> The {@code com.microsoft.onnxruntime:onnxruntime} artifact is CPU only. To run on a GPU,
+ * depend on {@code com.microsoft.onnxruntime:onnxruntime_gpu} of the same version instead (CUDA 12 and cuDNN 9
+ * on the library path) and ask for {@link Builder#cuda(int)}. Loading fails with a message that says so when
+ * the CUDA provider is not available; it never falls back to the CPU silently.
+ */
+public final class RuntimeOptions {
+    private static final RuntimeOptions DEFAULTS = builder().build();
+
+    private final int intraOpThreads;
+    private final int interOpThreads;
+    private final OptLevel optimization;
+    private final int cudaDevice;
+
+    private RuntimeOptions(Builder b) {
+        this.intraOpThreads = b.intraOpThreads;
+        this.interOpThreads = b.interOpThreads;
+        this.optimization = b.optimization;
+        this.cudaDevice = b.cudaDevice;
+    }
+
+    /** ONNX Runtime's defaults: its own thread counts, all graph optimisations, CPU. */
+    public static RuntimeOptions defaults() {
+        return DEFAULTS;
+    }
+
+    /** A builder starting from {@link #defaults()}. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Threads used inside one operator; 0 lets ONNX Runtime choose. */
+    public int intraOpThreads() {
+        return intraOpThreads;
+    }
+
+    /** Threads used to run independent operators in parallel; 0 lets ONNX Runtime choose. */
+    public int interOpThreads() {
+        return interOpThreads;
+    }
+
+    /** The graph optimisation level. */
+    public OptLevel optimization() {
+        return optimization;
+    }
+
+    /** Whether the sessions run on CUDA. */
+    public boolean cuda() {
+        return cudaDevice >= 0;
+    }
+
+    /** The CUDA device id, or -1 for the CPU. */
+    public int cudaDevice() {
+        return cudaDevice;
+    }
+
+    /**
+     * Fresh ONNX Runtime session options for these settings; the caller closes them.
+     *
+     * @throws LayerShuffleException if CUDA is requested and this ONNX Runtime build cannot provide it, naming the
+     *                               {@code onnxruntime_gpu} artifact
+     */
+    SessionOptions toSessionOptions() {
+        SessionOptions opts = new SessionOptions();
+        try {
+            if (intraOpThreads > 0) {
+                opts.setIntraOpNumThreads(intraOpThreads);
+            }
+            if (interOpThreads > 0) {
+                opts.setInterOpNumThreads(interOpThreads);
+            }
+            opts.setOptimizationLevel(optimization);
+            if (cuda()) {
+                EnumSet<OrtProvider> providers = OrtEnvironment.getAvailableProviders();
+                if (!providers.contains(OrtProvider.CUDA)) {
+                    throw new LayerShuffleException(cudaMissing("this ONNX Runtime has only the providers "
+                            + providers));
+                }
+                try {
+                    opts.addCUDA(cudaDevice);
+                } catch (OrtException e) {
+                    throw new LayerShuffleException(cudaMissing("adding the CUDA provider for device " + cudaDevice
+                            + " failed: " + e.getMessage()), e);
+                }
+            }
+            return opts;
+        } catch (OrtException e) {
+            opts.close();
+            throw new LayerShuffleException("cannot set ONNX Runtime session options " + this + ": "
+                    + e.getMessage(), e);
+        } catch (RuntimeException e) {
+            opts.close();
+            throw e;
+        }
+    }
+
+    private static String cudaMissing(String why) {
+        return "CUDA was requested but " + why + ". Replace the dependency com.microsoft.onnxruntime:onnxruntime "
+                + "with com.microsoft.onnxruntime:onnxruntime_gpu (same version, " + ortVersion()
+                + ") and put CUDA 12 and cuDNN 9 on the library path, or run on the CPU (leave out cuda(...))";
+    }
+
+    private static String ortVersion() {
+        try {
+            return OrtEnvironment.getEnvironment().getVersion();
+        } catch (RuntimeException e) {
+            return "unknown";
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "RuntimeOptions[intraOpThreads=" + intraOpThreads + ", interOpThreads=" + interOpThreads
+                + ", optimization=" + optimization + ", device=" + (cuda() ? "cuda:" + cudaDevice : "cpu") + "]";
+    }
+
+    /** Builds {@link RuntimeOptions}; every setting is optional. */
+    public static final class Builder {
+        private int intraOpThreads;
+        private int interOpThreads;
+        private OptLevel optimization = OptLevel.ALL_OPT;
+        private int cudaDevice = -1;
+
+        private Builder() {
+        }
+
+        /**
+         * Threads used inside one operator (0: ONNX Runtime's default, one per core).
+         *
+         * @throws IllegalArgumentException if {@code threads < 0}
+         */
+        public Builder intraOpThreads(int threads) {
+            this.intraOpThreads = nonNegative("intraOpThreads", threads);
+            return this;
+        }
+
+        /**
+         * Threads used to run independent operators in parallel (0: ONNX Runtime's default).
+         *
+         * @throws IllegalArgumentException if {@code threads < 0}
+         */
+        public Builder interOpThreads(int threads) {
+            this.interOpThreads = nonNegative("interOpThreads", threads);
+            return this;
+        }
+
+        /** The graph optimisation level (default {@link OptLevel#ALL_OPT}). */
+        public Builder optimization(OptLevel level) {
+            this.optimization = Objects.requireNonNull(level, "level");
+            return this;
+        }
+
+        /**
+         * Runs the sessions on CUDA device {@code device}; needs the {@code onnxruntime_gpu} artifact.
+         *
+         * @throws IllegalArgumentException if {@code device < 0}
+         */
+        public Builder cuda(int device) {
+            this.cudaDevice = nonNegative("cuda device", device);
+            return this;
+        }
+
+        /** Runs the sessions on the CPU (the default). */
+        public Builder cpu() {
+            this.cudaDevice = -1;
+            return this;
+        }
+
+        /** The options. */
+        public RuntimeOptions build() {
+            return new RuntimeOptions(this);
+        }
+
+        private static int nonNegative(String what, int value) {
+            if (value < 0) {
+                throw new IllegalArgumentException(what + " must be >= 0, was " + value);
+            }
+            return value;
+        }
+    }
+}
