@@ -1,0 +1,197 @@
+package io.github.layershuffle.train.training;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.training.dataset.ArrayDataset;
+import ai.djl.training.dataset.RandomAccessDataset;
+import io.github.layershuffle.api.ExecutionPlan;
+import io.github.layershuffle.api.LayerShuffleException;
+import io.github.layershuffle.api.ModelConfig;
+import io.github.layershuffle.api.Variant;
+import io.github.layershuffle.api.checkpoint.Checkpoint;
+import io.github.layershuffle.train.checkpoint.ModelCheckpoints;
+import io.github.layershuffle.train.model.TestModels;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class TrainingRunTest {
+    @TempDir
+    Path tmp;
+    private NDManager manager;
+
+    @BeforeEach
+    void open() {
+        manager = NDManager.newBaseManager(Device.cpu());
+    }
+
+    @AfterEach
+    void close() {
+        manager.close();
+    }
+
+    /** Noisy copies of one fixed random template per class: learnable in a few epochs by a tiny ViT. */
+    private RandomAccessDataset templates(ModelConfig config, int n, long seed) {
+        int per = config.channels() * config.imageSize() * config.imageSize();
+        float[][] template = new float[config.classes()][per];
+        SplittableRandom fixed = new SplittableRandom(99);
+        for (float[] t : template) {
+            for (int j = 0; j < per; j++) {
+                t[j] = (float) fixed.nextDouble(0.2, 0.8);
+            }
+        }
+        SplittableRandom random = new SplittableRandom(seed);
+        float[] px = new float[n * per];
+        float[] labels = new float[n];
+        for (int i = 0; i < n; i++) {
+            int k = i % config.classes();
+            labels[i] = k;
+            for (int j = 0; j < per; j++) {
+                px[i * per + j] = (float) (template[k][j] + random.nextDouble(-0.15, 0.15));
+            }
+        }
+        int size = config.imageSize();
+        int c = config.channels();
+        return new ArrayDataset.Builder()
+                .setData(manager.create(px, new Shape(n, c, size, size)))
+                .optLabels(manager.create(labels))
+                .setSampling(8, false)
+                .build();
+    }
+
+    private TrainingOptions options(int epochs, long seed) {
+        return TrainingOptions.builder().epochs(epochs).batchSize(8).learningRate(2e-3).seed(seed)
+                .devices(List.of(Device.cpu())).build();
+    }
+
+    /** Records every plan and epoch end. */
+    private static final class Recorder implements ProgressListener {
+        final List<ExecutionPlan> plans = new ArrayList<>();
+        final List<Long> steps = new ArrayList<>();
+        final List<EpochMetrics> epochs = new ArrayList<>();
+        RunStart start;
+        int validationBatches;
+
+        @Override
+        public void onRunStart(RunStart s) {
+            start = s;
+        }
+
+        @Override
+        public void onBatch(BatchProgress p) {
+            plans.add(p.result().plan());
+            steps.add(p.step());
+        }
+
+        @Override
+        public void onValidationBatch(int epoch, int batch, int batches) {
+            validationBatches++;
+        }
+
+        @Override
+        public void onEpochEnd(EpochMetrics m) {
+            epochs.add(m);
+        }
+    }
+
+    @Test
+    void trainsKeepsTheBestEpochAndWritesItsFiles() throws Exception {
+        ModelConfig config = TestModels.tiny(Variant.LAYERSHUFFLE_PREDICT);
+        Checkpoint start = ModelCheckpoints.fresh(config, 1);
+        Recorder recorder = new Recorder();
+        Path out = tmp.resolve("run");
+        TrainingResult result = TrainingRun.builder().setStart(start)
+                .setTrainingData(templates(config, 64, 1)).optValidationData(templates(config, 16, 2))
+                .setOutputDirectory(out).optOptions(options(8, 3)).optListener(recorder).build().run();
+
+        assertThat(recorder.plans).hasSize(8 * 8);
+        assertThat(recorder.validationBatches).isEqualTo(8 * 2);
+        assertThat(recorder.start.firstEpoch()).isEqualTo(1);
+        assertThat(result.history()).hasSize(8).isEqualTo(recorder.epochs);
+        EpochMetrics first = result.history().get(0);
+        EpochMetrics last = result.history().get(7);
+        assertThat(last.validationAccuracy()).isGreaterThanOrEqualTo(0.75);
+        assertThat(last.validationLoss()).isLessThan(first.validationLoss() * 0.8);
+        assertThat(last.validationPositionAccuracy()).isBetween(0.0, 1.0);
+        EpochMetrics best = result.history().stream().min((a, b) -> Double.compare(a.validationLoss(),
+                b.validationLoss())).orElseThrow();
+        assertThat(result.bestEpoch()).isEqualTo(best.epoch());
+        assertThat(result.bestLoss()).isEqualTo(best.validationLoss());
+
+        Checkpoint bestFile = Checkpoint.read(result.best());
+        assertThat(bestFile.metadata()).containsEntry("epoch", Integer.toString(best.epoch()));
+        assertThat(bestFile.family()).isEqualTo(start.family());
+        assertThat(Checkpoint.read(result.last()).metadata()).containsEntry("epoch", "8");
+        List<String> lines = Files.readAllLines(out.resolve("metrics.jsonl"));
+        assertThat(lines).hasSize(8);
+        assertThat(EpochMetrics.fromJson(lines.get(7))).isEqualTo(last);
+        assertThat(Files.readString(out.resolve("training-state.json"))).contains("\"train.steps\" : \"64\"");
+    }
+
+    @Test
+    void resumeContinuesTheSamePlansDataAndOptimizerState() {
+        ModelConfig config = TestModels.tiny(Variant.LAYERSHUFFLE);
+        Checkpoint start = ModelCheckpoints.fresh(config, 4);
+        RandomAccessDataset train = templates(config, 24, 5);
+        RandomAccessDataset val = templates(config, 8, 6);
+
+        Recorder straight = new Recorder();
+        TrainingResult a = TrainingRun.builder().setStart(start).setTrainingData(train).optValidationData(val)
+                .setOutputDirectory(tmp.resolve("a")).optOptions(options(3, 7)).optListener(straight).build().run();
+
+        Path b = tmp.resolve("b");
+        TrainingRun.builder().setStart(start).setTrainingData(train).optValidationData(val)
+                .setOutputDirectory(b).optOptions(options(1, 7)).build().run();
+        Recorder resumed = new Recorder();
+        TrainingResult r = TrainingRun.builder().setStart(start).setTrainingData(train).optValidationData(val)
+                .setOutputDirectory(b).optOptions(options(3, 7)).optListener(resumed).optResume(true).build().run();
+
+        assertThat(resumed.start.firstEpoch()).isEqualTo(2);
+        assertThat(resumed.steps.get(0)).isEqualTo(3L);
+        assertThat(resumed.plans).isEqualTo(straight.plans.subList(3, 9));
+        assertThat(r.history()).hasSize(3);
+        Checkpoint x = Checkpoint.read(a.last());
+        Checkpoint y = Checkpoint.read(r.last());
+        x.tensors().forEach((name, t) -> assertThat(y.tensor(name).data()).as(name).containsExactly(t.data()));
+        assertThat(r.history().get(2).validationLoss()).isEqualTo(a.history().get(2).validationLoss());
+    }
+
+    @Test
+    void refusesToOverwriteOrToResumeWithAnotherSeed() {
+        ModelConfig config = TestModels.tiny(Variant.BASELINE);
+        Checkpoint start = ModelCheckpoints.fresh(config, 4);
+        RandomAccessDataset train = templates(config, 8, 5);
+        Path dir = tmp.resolve("run");
+        TrainingRun.builder().setStart(start).setTrainingData(train).setOutputDirectory(dir)
+                .optOptions(options(1, 1)).build().run();
+        assertThatThrownBy(() -> TrainingRun.builder().setStart(start).setTrainingData(train)
+                .setOutputDirectory(dir).optOptions(options(2, 1)).build().run())
+                .isInstanceOf(LayerShuffleException.class).hasMessageContaining("already holds a run");
+        assertThatThrownBy(() -> TrainingRun.builder().setStart(start).setTrainingData(train)
+                .setOutputDirectory(dir).optOptions(options(2, 2)).optResume(true).build().run())
+                .isInstanceOf(LayerShuffleException.class).hasMessageContaining("train.seed 1");
+        assertThatThrownBy(() -> TrainingRun.builder().setStart(start).setOutputDirectory(dir).build())
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("setTrainingData");
+    }
+
+    @Test
+    void withoutValidationTheBestEpochIsChosenByTrainingLoss() {
+        ModelConfig config = TestModels.tiny(Variant.LAYERDROP);
+        TrainingResult r = TrainingRun.builder().setStart(ModelCheckpoints.fresh(config, 4))
+                .setTrainingData(templates(config, 16, 5)).setOutputDirectory(tmp.resolve("r"))
+                .optOptions(options(2, 1)).build().run();
+        assertThat(r.history()).allSatisfy(m -> assertThat(m.validationLoss()).isNaN());
+        assertThat(r.bestLoss()).isEqualTo(r.history().get(r.bestEpoch() - 1).trainLoss());
+        assertThat(EpochMetrics.fromJson(r.history().get(0).toJson()).validationLoss()).isNaN();
+    }
+}
