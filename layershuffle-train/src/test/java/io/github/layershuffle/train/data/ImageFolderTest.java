@@ -1,0 +1,144 @@
+package io.github.layershuffle.train.data;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
+
+import io.github.layershuffle.api.LayerShuffleException;
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import javax.imageio.ImageIO;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ImageFolderTest {
+    @TempDir
+    Path root;
+
+    static void grey(Path file, int size, int value) throws IOException {
+        BufferedImage image = new BufferedImage(size, size, BufferedImage.TYPE_BYTE_GRAY);
+        for (int y = 0; y < size; y++) {
+            for (int x = 0; x < size; x++) {
+                image.getRaster().setSample(x, y, 0, value);
+            }
+        }
+        Files.createDirectories(file.getParent());
+        ImageIO.write(image, "png", file.toFile());
+    }
+
+    static void rgb(Path file, int w, int h, int rgb) throws IOException {
+        BufferedImage image = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
+        for (int y = 0; y < h; y++) {
+            for (int x = 0; x < w; x++) {
+                image.setRGB(x, y, rgb);
+            }
+        }
+        Files.createDirectories(file.getParent());
+        ImageIO.write(image, "png", file.toFile());
+    }
+
+    @Test
+    void classesAreSortedFolderNamesAndPixelsExact() throws IOException {
+        grey(root.resolve("zebra/a.png"), 8, 200);
+        grey(root.resolve("ant/b.png"), 8, 51);
+        grey(root.resolve("ant/a.png"), 8, 102);
+        Files.writeString(root.resolve("ant/notes.txt"), "not an image");
+        Files.createDirectories(root.resolve(".hidden"));
+        ImageDataset d = ImageFolder.read(root, 8, 1);
+        assertThat(d.classNames()).containsExactly("ant", "zebra");
+        assertThat(d.labels()).containsExactly(0, 0, 1);
+        assertThat(d.image(0)).hasSize(64).containsOnly(102 / 255f);  // ant/a.png, files sorted by name
+        assertThat(d.image(1)).containsOnly(51 / 255f);
+        assertThat(d.image(2)).containsOnly(200 / 255f);
+    }
+
+    @Test
+    void resizesCropsAndConvertsChannels() throws IOException {
+        rgb(root.resolve("red/wide.png"), 30, 20, 0xFF0000);
+        grey(root.resolve("grey/g.png"), 4, 255);
+        ImageDataset rgb = ImageFolder.read(root, 10, 3);
+        assertThat(rgb.height()).isEqualTo(10);
+        float[] red = rgb.image(1);
+        assertThat(red).hasSize(300);
+        assertThat(red[0]).isCloseTo(1f, within(1e-6f));
+        assertThat(red[100]).isCloseTo(0f, within(1e-6f));
+        float[] white = rgb.image(0);                       // grey upsampled to 10x10, replicated to RGB
+        assertThat(white).containsOnly(1f);
+        ImageDataset grey = ImageFolder.read(root, 6, 1);
+        assertThat(grey.image(1)[0]).isCloseTo(0.299f, within(1e-6f));
+    }
+
+    @Test
+    void resizeAveragesWhenShrinking() {
+        float[] checker = new float[16];
+        for (int i = 0; i < 16; i++) {
+            checker[i] = (i / 4 + i % 4) % 2;
+        }
+        for (float v : Pixels.resize(checker, 4, 2)) {
+            assertThat(v).isCloseTo(0.5f, within(0.02f));
+        }
+        assertThat(Pixels.resize(checker, 4, 1)[0]).isCloseTo(0.5f, within(1e-6f));
+    }
+
+    @Test
+    void emptyClassFolderIsRefused() throws IOException {
+        grey(root.resolve("a/1.png"), 4, 1);
+        Files.createDirectories(root.resolve("b"));
+        Files.writeString(root.resolve("b/readme.txt"), "x");
+        assertThatThrownBy(() -> ImageFolder.read(root, 4, 1)).isInstanceOf(LayerShuffleException.class)
+                .hasMessageContaining("class folder " + root.resolve("b")).hasMessageContaining("no images");
+    }
+
+    @Test
+    void rootWithoutClassesIsRefused() throws IOException {
+        grey(root.resolve("1.png"), 4, 1);
+        assertThatThrownBy(() -> ImageFolder.read(root, 4, 1)).isInstanceOf(LayerShuffleException.class)
+                .hasMessageContaining(root.toString()).hasMessageContaining("no class folders");
+        assertThatThrownBy(() -> ImageFolder.read(root.resolve("missing"), 4, 1))
+                .hasMessageContaining("does not exist");
+    }
+
+    @Test
+    void unreadableImageIsNamed() throws IOException {
+        grey(root.resolve("a/1.png"), 4, 1);
+        Files.write(root.resolve("a/2.png"), new byte[] {1, 2, 3, 4});
+        assertThatThrownBy(() -> ImageFolder.read(root, 4, 1)).isInstanceOf(LayerShuffleException.class)
+                .hasMessageContaining(root.resolve("a/2.png").toString());
+    }
+
+    @Test
+    void badArgumentsAreRefused() {
+        assertThatThrownBy(() -> ImageFolder.read(root, 4, 2)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("channels must be 1 (grey) or 3 (RGB), was 2");
+    }
+
+    @Test
+    void splitsUseTrainValTestFoldersOrASeededHoldOut() throws IOException {
+        for (int i = 0; i < 10; i++) {
+            grey(root.resolve("flat/a/" + i + ".png"), 4, i);
+            grey(root.resolve("flat/b/" + i + ".png"), 4, 100 + i);
+        }
+        DatasetSplits flat = ImageFolder.splits(root.resolve("flat"), 4, 1, 5);
+        assertThat(flat.train().count()).isEqualTo(16);
+        assertThat(flat.validation().count()).isEqualTo(2);
+        assertThat(flat.test().count()).isEqualTo(2);
+        assertThat(ImageFolder.splits(root.resolve("flat"), 4, 1, 5).test().image(0))
+                .containsExactly(flat.test().image(0));
+
+        grey(root.resolve("tree/train/a/1.png"), 4, 1);
+        grey(root.resolve("tree/train/b/1.png"), 4, 2);
+        grey(root.resolve("tree/val/a/1.png"), 4, 3);
+        grey(root.resolve("tree/val/b/1.png"), 4, 4);
+        DatasetSplits tree = ImageFolder.splits(root.resolve("tree"), 4, 1, 0);
+        assertThat(tree.train().count()).isEqualTo(2);
+        assertThat(tree.test().image(0)).containsOnly(3 / 255f);
+
+        grey(root.resolve("tree/test/a/1.png"), 4, 1);
+        grey(root.resolve("tree/test/c/1.png"), 4, 1);
+        assertThatThrownBy(() -> ImageFolder.splits(root.resolve("tree"), 4, 1, 0))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("test part")
+                .hasMessageContaining("[a, c]");
+    }
+}
