@@ -32,7 +32,7 @@ import java.util.Map;
 import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -46,18 +46,47 @@ class GuideSnippetsTest {
     private static final String FAMILY = "guide-family";
 
     @TempDir
-    Path dir;
+    static Path dir;
 
-    private Path checkpointA;
-    private Path exportA;
-    private Path exportB;
+    private static Path checkpointA;
+    private static Path exportA;
+    private static Path exportB;
 
-    @BeforeEach
-    void exportTinyModels() {
+    @BeforeAll
+    static void exportTinyModels() {
         checkpointA = dir.resolve("a.safetensors");
         checkpoint(config(Variant.LAYERSHUFFLE), 1).write(checkpointA);
         exportA = OnnxExporter.create().export(checkpointA, dir.resolve("exports/a"));
         exportB = OnnxExporter.create().export(checkpoint(config(Variant.LAYERSHUFFLE), 2), dir.resolve("exports/b"));
+    }
+
+    // GUIDE "Execution policies in one minute"
+    @Test
+    void policiesInOneMinute() {
+        Set<Integer> down = Set.of(7);
+
+        ExecutionPolicy.sequential();                  // all blocks, trained order: [0, 1, ..., 11]
+        ExecutionPolicy.random();                      // a fresh permutation for every pass (LayerShuffle)
+        ExecutionPolicy.random(42);                    // the same, reproducible
+        ExecutionPolicy.reversed();                    // [11, 10, ..., 0]
+        ExecutionPolicy.fixed(11, 0, 5);               // exactly these blocks, in this order
+        ExecutionPolicy.sequential().keep(6);          // the first six blocks (pruning)
+        ExecutionPolicy.random().keep(6);              // six random blocks in random order
+        ExecutionPolicy.sequential().drop(0.2);        // LayerDrop: skip each block with probability 0.2
+        ExecutionPolicy.random().skipping(down::contains);   // leave out blocks whose node is down, asked every pass
+        ExecutionPolicy.random().without(3, 7);        // never run blocks 3 and 7
+
+        ExecutionPlan plan = ExecutionPolicy.random(42).plan(12);       // e.g. [4, 0, 11, 2, ...]
+        ExecutionPlan same = ExecutionPlan.parse(plan.toString(), 12);  // plans are logged and replayed as text
+
+        assertThat(same).isEqualTo(plan);
+        assertThat(ExecutionPolicy.random(42).plan(12)).isEqualTo(plan);
+        assertThat(ExecutionPolicy.reversed().plan(12).block(0)).isEqualTo(11);
+        assertThat(ExecutionPolicy.sequential().keep(6).plan(12).blocks()).containsExactly(0, 1, 2, 3, 4, 5);
+        assertThat(ExecutionPolicy.random().skipping(down::contains).plan(12).blocks()).doesNotContain(7);
+        assertThat(ExecutionPolicy.random().without(3, 7).plan(12).blocks()).doesNotContain(3, 7).hasSize(10);
+        assertThat(ExecutionPolicy.random().skipping(down::contains).keep(6).plan(12).blocks())
+                .hasSize(6).doesNotContain(7);
     }
 
     // GUIDE "Export" -- from Java
