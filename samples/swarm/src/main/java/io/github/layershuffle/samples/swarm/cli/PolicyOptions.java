@@ -1,0 +1,31 @@
+package io.github.layershuffle.samples.swarm.cli;
+
+import io.github.layershuffle.api.ExecutionPolicy;
+import java.util.List;
+import picocli.CommandLine.Option;
+
+/** The {@code --policy}, {@code --keep} and {@code --skip} options. */
+final class PolicyOptions {
+
+    @Option(names = "--policy", defaultValue = "sequential",
+            description = "sequential, reversed, random, random:SEED or fixed:I,J,... Default: ${DEFAULT-VALUE}.")
+    String policy;
+
+    @Option(names = "--keep", defaultValue = "0",
+            description = "Run only this many blocks of the plan (0: all). Default: ${DEFAULT-VALUE}.")
+    int keep;
+
+    @Option(names = "--skip", split = ",", paramLabel = "BLOCK",
+            description = "Blocks to leave out, e.g. 3,7 (applied before --keep).")
+    List<Integer> skip;
+
+    /** A fresh policy of these options (a seeded one restarts its stream). */
+    ExecutionPolicy policy() {
+        return PolicySpec.parse(policy, keep, skip);
+    }
+
+    /** e.g. {@code random:7 keep 6 skip [3, 7]}. */
+    String describe() {
+        return policy + (keep > 0 ? " keep " + keep : "") + (skip == null || skip.isEmpty() ? "" : " skip " + skip);
+    }
+}

@@ -1,0 +1,60 @@
+package io.github.layershuffle.samples.swarm.cli;
+
+import io.github.layershuffle.onnx.runtime.RuntimeOptions;
+import io.github.layershuffle.samples.swarm.server.BlockServer;
+import io.github.layershuffle.samples.swarm.server.Parts;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code swarm server}: hosts parts of one or more exports until stopped (SIGTERM or Ctrl-C). */
+@Command(name = "server", mixinStandardHelpOptions = true,
+        description = "Run a block server until stopped.",
+        footer = {"", "Example: swarm server --host exports/shuffle=stem,head,0-5 --port 50051"})
+final class ServerCommand implements Callable<Integer> {
+
+    @Option(names = "--host", required = true, paramLabel = "DIR[=PARTS]",
+            description = "An export directory and the parts of it to host: all (default), or a comma list of "
+                    + "stem, head, blocks (all blocks), indices and ranges a-b. Repeat for more exports of the "
+                    + "same family.")
+    List<String> hosts;
+
+    @Option(names = "--address", defaultValue = "127.0.0.1",
+            description = "Address to bind; 0.0.0.0 to serve other machines. Default: ${DEFAULT-VALUE}.")
+    String address;
+
+    @Option(names = "--port", defaultValue = "50051", description = "Port; 0 picks a free one. Default: ${DEFAULT-VALUE}.")
+    int port;
+
+    @Option(names = "--name", description = "Name reported to clients; default host:port.")
+    String name;
+
+    @Option(names = "--max-batch", defaultValue = "256", description = "Largest batch accepted. Default: ${DEFAULT-VALUE}.")
+    int maxBatch;
+
+    @Option(names = "--ort-threads", defaultValue = "0",
+            description = "ONNX Runtime intra-op threads per session; 0 lets it choose. Default: ${DEFAULT-VALUE}.")
+    int ortThreads;
+
+    @Override
+    public Integer call() throws InterruptedException {
+        BlockServer.Builder b = BlockServer.builder().optAddress(address).optPort(port).optMaxBatch(maxBatch)
+                .optRuntimeOptions(RuntimeOptions.builder().intraOpThreads(ortThreads).build());
+        if (name != null) {
+            b.optName(name);
+        }
+        for (String h : hosts) {
+            int eq = h.lastIndexOf('=');
+            Path dir = Path.of(eq < 0 ? h : h.substring(0, eq));
+            b.host(dir, eq < 0 ? Parts.all() : Parts.parse(h.substring(eq + 1)));
+        }
+        BlockServer server = b.start();
+        Runtime.getRuntime().addShutdownHook(new Thread(server::close, "swarm-server-shutdown"));
+        System.out.println("serving on " + server.target() + " as " + server.name());
+        server.hosted().forEach(line -> System.out.println("  " + line));
+        server.awaitTermination();
+        return 0;
+    }
+}

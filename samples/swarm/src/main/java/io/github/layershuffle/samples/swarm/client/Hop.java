@@ -1,0 +1,52 @@
+package io.github.layershuffle.samples.swarm.client;
+
+import java.util.Locale;
+
+/**
+ * One step of a swarm request: an attempt to run the stem, a block or the head on a server, or a block left out.
+ *
+ * @param stage   which part of the model
+ * @param block   the block index for {@link Stage#BLOCK}, else -1
+ * @param slot    the slot the block ran (or was tried) in, -1 for the stem, the head and skipped blocks
+ * @param server  the server's name, or {@code "-"} for a skipped block
+ * @param outcome what happened
+ * @param detail  why it failed or was skipped; empty when it ran
+ * @param micros  how long the call took, in microseconds (0 when skipped)
+ */
+public record Hop(Stage stage, int block, int slot, String server, Outcome outcome, String detail, long micros) {
+
+    /** The parts of a model a request runs. */
+    public enum Stage {
+        /** pixels to tokens */
+        STEM,
+        /** one transformer block */
+        BLOCK,
+        /** tokens to logits */
+        HEAD
+    }
+
+    /** What became of one hop. */
+    public enum Outcome {
+        /** The server answered with a tensor that passed the checks. */
+        OK,
+        /** The call failed, timed out, or returned a tensor of the wrong shape; the server was banned. */
+        FAILED,
+        /** The block was left out. */
+        SKIPPED
+    }
+
+    /** The part, e.g. {@code stem}, {@code 3}, {@code head}. */
+    public String part() {
+        return stage == Stage.BLOCK ? String.valueOf(block) : stage.name().toLowerCase(Locale.ROOT);
+    }
+
+    /** e.g. {@code 3@127.0.0.1:50051}, {@code 3@127.0.0.1:50051 FAILED (DEADLINE_EXCEEDED ...)}, {@code 3 SKIPPED}. */
+    @Override
+    public String toString() {
+        return switch (outcome) {
+            case OK -> part() + "@" + server;
+            case FAILED -> part() + "@" + server + " FAILED (" + detail + ")";
+            case SKIPPED -> part() + " SKIPPED (" + detail + ")";
+        };
+    }
+}
