@@ -98,6 +98,20 @@ public interface ExecutionPolicy {
     }
 
     /**
+     * Reads a policy from text: the form {@link #toString()} writes, e.g. {@code random(42).keep(6)},
+     * {@code sequential().drop(0.2).seeded(7)}, {@code fixed(3, 0, 2)}, {@code reversed().without(4)}; the
+     * parentheses of argument-less names may be left out, and command lines may write {@code fixed:3,0,2}
+     * and {@code random:42}. {@code shuffled} and {@code arbitrary} mean {@code random}. A
+     * {@link #skipping(IntPredicate)} predicate has no text form; use {@code without(...)}.
+     *
+     * @throws IllegalArgumentException naming the text, the position and the grammar, or as the factory or
+     *                                  modifier named
+     */
+    static ExecutionPolicy parse(String text) {
+        return PolicyParser.parse(text);
+    }
+
+    /**
      * Runs only the first {@code k} blocks of this policy's plan (test-time pruning). If an earlier modifier
      * already left fewer than {@code k} blocks, all of them run.
      *
@@ -130,7 +144,7 @@ public interface ExecutionPolicy {
 
     /** Leaves out these blocks; see {@link #skipping(IntPredicate)}. */
     default ExecutionPolicy without(int... blocks) {
-        return new Policies.Skipping(Policies.base(this), Policies.setOf(blocks));
+        return new Policies.Skipping(Policies.base(this), blocks.clone());
     }
 
     /** The same policy with a reproducible random stream; its modifiers draw from that stream too. */

@@ -71,6 +71,11 @@ final class Policies {
             return new ExecutionPlan(blockCount, order(blockCount, random));
         }
 
+        /** For bases whose own text does not show the seed: {@code .seeded(s)} when seeded, so text round-trips. */
+        String seedSuffix() {
+            return stream.isSeeded() ? ".seeded(" + stream.toString().substring(5) + ")" : "";
+        }
+
         static void checkCount(int blockCount) {
             if (blockCount < 1) {
                 throw new IllegalArgumentException("blockCount must be at least 1, was " + blockCount);
@@ -102,7 +107,7 @@ final class Policies {
 
         @Override
         public String toString() {
-            return reversed ? "reversed()" : "sequential()";
+            return (reversed ? "reversed()" : "sequential()") + seedSuffix();
         }
     }
 
@@ -191,7 +196,7 @@ final class Policies {
         @Override
         public String toString() {
             return "fixed(" + Arrays.stream(order).mapToObj(Integer::toString)
-                    .collect(Collectors.joining(", ")) + ")";
+                    .collect(Collectors.joining(", ")) + ")" + seedSuffix();
         }
     }
 
@@ -223,7 +228,8 @@ final class Policies {
 
         @Override
         public String toString() {
-            return "replay(" + plan + ")";
+            return "fixed(" + plan.blocks().stream().map(String::valueOf).collect(Collectors.joining(", "))
+                    + ")" + seedSuffix();
         }
     }
 
@@ -318,20 +324,27 @@ final class Policies {
     static final class Skipping extends AbstractPolicy {
         private final AbstractPolicy inner;
         private final IntPredicate unavailable;
+        private final String description;
 
         Skipping(AbstractPolicy inner, IntPredicate unavailable) {
-            this(inner, Objects.requireNonNull(unavailable, "unavailable"), inner.stream.fresh());
+            this(inner, Objects.requireNonNull(unavailable, "unavailable"), "skipping(...)", inner.stream.fresh());
         }
 
-        private Skipping(AbstractPolicy inner, IntPredicate unavailable, RandomStream stream) {
+        Skipping(AbstractPolicy inner, int[] blocks) {
+            this(inner, setOf(blocks), "without(" + Arrays.stream(blocks).mapToObj(Integer::toString)
+                    .collect(Collectors.joining(", ")) + ")", inner.stream.fresh());
+        }
+
+        private Skipping(AbstractPolicy inner, IntPredicate unavailable, String description, RandomStream stream) {
             super(stream);
             this.inner = inner;
             this.unavailable = unavailable;
+            this.description = description;
         }
 
         @Override
         AbstractPolicy withStream(RandomStream newStream) {
-            return new Skipping(inner.withStream(newStream), unavailable, newStream);
+            return new Skipping(inner.withStream(newStream), unavailable, description, newStream);
         }
 
         @Override
@@ -352,7 +365,7 @@ final class Policies {
 
         @Override
         public String toString() {
-            return inner + ".skipping(...)";
+            return inner + "." + description;
         }
     }
 

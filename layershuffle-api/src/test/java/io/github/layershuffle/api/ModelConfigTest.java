@@ -47,7 +47,7 @@ class ModelConfigTest {
         ModelConfig config = ModelConfig.builder().build();
         assertThat(Variant.BASELINE.trainingPolicy(config, 1).plan(12).isSequential()).isTrue();
         assertThat(Variant.LAYERSHUFFLE.trainingPolicy(config, 1).plan(12).size()).isEqualTo(12);
-        assertThat(Variant.LAYERDROP.trainingPolicy(config, 1)).hasToString("sequential().drop(0.2)");
+        assertThat(Variant.LAYERDROP.trainingPolicy(config, 1)).hasToString("sequential().seeded(1).drop(0.2)");
         assertThat(Variant.fromId("LayerShuffle_Predict")).isEqualTo(Variant.LAYERSHUFFLE_PREDICT);
     }
 }
