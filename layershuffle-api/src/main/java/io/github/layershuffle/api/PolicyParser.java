@@ -10,7 +10,7 @@ import java.util.Locale;
  * {@code random:42}).
  */
 final class PolicyParser {
-    static final String GRAMMAR = "sequential | reversed | random | random(SEED) | fixed(I,J,...), "
+    static final String GRAMMAR = "sequential | reversed | random | random(SEED) | fixed(I,J,...) | fixed:I,J,..., "
             + "then any of .keep(K) .drop(P) .without(I,J,...) .seeded(SEED)";
 
     private final String text;

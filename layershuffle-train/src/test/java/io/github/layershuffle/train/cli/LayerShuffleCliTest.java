@@ -156,7 +156,7 @@ class LayerShuffleCliTest {
         Run rm = run("evaluate", "--random-merges", "2", fa.toString(), fb.toString(), "--data", data.toString(),
                 "--policy", "random", "--quiet");
         assertThat(rm.code()).as(rm.err()).isZero();
-        assertThat(rm.out()).contains("merge 0 of 2");
+        assertThat(rm.out()).contains("random merge of 2 models");
     }
 
     @Test
