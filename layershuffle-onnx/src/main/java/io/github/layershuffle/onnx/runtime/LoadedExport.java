@@ -66,9 +66,12 @@ final class LoadedExport {
         long start = System.nanoTime();
         Manifest manifest = Manifest.parse(new String(source.read(Manifest.FILE_NAME), StandardCharsets.UTF_8),
                 "export " + label + ": " + Manifest.FILE_NAME);
-        OrtEnvironment env = OrtEnvironment.getEnvironment();
+        OrtEnvironment env = SharedEnvironment.get(options);
         List<AutoCloseable> opened = new ArrayList<>();
         try (SessionOptions opts = options.toSessionOptions()) {
+            if (options.sharedThreadPool() && SharedEnvironment.hasGlobalPool()) {
+                opts.disablePerSessionThreads();
+            }
             GraphSession stem = session(source, label, env, opts, manifest.stem(), "stem", opened);
             List<GraphSession> blocks = new ArrayList<>();
             for (Manifest.Graph g : manifest.blocks()) {

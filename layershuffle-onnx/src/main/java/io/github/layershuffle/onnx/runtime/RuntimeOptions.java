@@ -30,15 +30,19 @@ public final class RuntimeOptions {
     private final int interOpThreads;
     private final OptLevel optimization;
     private final int cudaDevice;
+    private final boolean spinning;
+    private final boolean sharedThreadPool;
 
     private RuntimeOptions(Builder b) {
         this.intraOpThreads = b.intraOpThreads;
         this.interOpThreads = b.interOpThreads;
         this.optimization = b.optimization;
         this.cudaDevice = b.cudaDevice;
+        this.spinning = b.spinning;
+        this.sharedThreadPool = b.sharedThreadPool;
     }
 
-    /** ONNX Runtime's defaults: its own thread counts, all graph optimisations, CPU. */
+    /** ONNX Runtime's own thread counts, all graph optimisations, no spinning, CPU. */
     public static RuntimeOptions defaults() {
         return DEFAULTS;
     }
@@ -61,6 +65,25 @@ public final class RuntimeOptions {
     /** The graph optimisation level. */
     public OptLevel optimization() {
         return optimization;
+    }
+
+    /**
+     * Whether idle ONNX Runtime worker threads spin waiting for work (default false). A composed model has one
+     * session per graph, each with its own thread pool; threads of the session that just finished would
+     * otherwise spin on the cores the next session needs.
+     */
+    public boolean spinning() {
+        return spinning;
+    }
+
+    /**
+     * Whether the sessions run on the process-wide ONNX Runtime thread pool (default true) rather than a pool
+     * each. The shared pool is created, with this object's thread counts and spinning, by the first model
+     * loaded in the process; later options cannot resize it. It exists only if this library created the ONNX
+     * Runtime environment, i.e. loaded a model before any other ONNX Runtime use in the process.
+     */
+    public boolean sharedThreadPool() {
+        return sharedThreadPool;
     }
 
     /** Whether the sessions run on CUDA. */
@@ -89,6 +112,9 @@ public final class RuntimeOptions {
                 opts.setInterOpNumThreads(interOpThreads);
             }
             opts.setOptimizationLevel(optimization);
+            String spin = spinning ? "1" : "0";
+            opts.addConfigEntry("session.intra_op.allow_spinning", spin);
+            opts.addConfigEntry("session.inter_op.allow_spinning", spin);
             if (cuda()) {
                 EnumSet<OrtProvider> providers = OrtEnvironment.getAvailableProviders();
                 if (!providers.contains(OrtProvider.CUDA)) {
@@ -130,7 +156,7 @@ public final class RuntimeOptions {
     @Override
     public String toString() {
         return "RuntimeOptions[intraOpThreads=" + intraOpThreads + ", interOpThreads=" + interOpThreads
-                + ", optimization=" + optimization + ", device=" + (cuda() ? "cuda:" + cudaDevice : "cpu") + "]";
+                + ", optimization=" + optimization + ", spinning=" + spinning + ", sharedThreadPool=" + sharedThreadPool + ", device=" + (cuda() ? "cuda:" + cudaDevice : "cpu") + "]";
     }
 
     /** Builds {@link RuntimeOptions}; every setting is optional. */
@@ -139,8 +165,22 @@ public final class RuntimeOptions {
         private int interOpThreads;
         private OptLevel optimization = OptLevel.ALL_OPT;
         private int cudaDevice = -1;
+        private boolean spinning;
+        private boolean sharedThreadPool = true;
 
         private Builder() {
+        }
+
+        /** Runs the sessions on the process-wide pool (default) or each on its own pool; see {@link RuntimeOptions#sharedThreadPool()}. */
+        public Builder sharedThreadPool(boolean shared) {
+            this.sharedThreadPool = shared;
+            return this;
+        }
+
+        /** Lets idle worker threads spin for work (default off; see {@link RuntimeOptions#spinning()}). */
+        public Builder spinning(boolean allow) {
+            this.spinning = allow;
+            return this;
         }
 
         /**

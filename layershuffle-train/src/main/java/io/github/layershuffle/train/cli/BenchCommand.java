@@ -35,7 +35,7 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--steps", defaultValue = "10", description = "Timed training steps per round (default ${DEFAULT-VALUE}).")
     int steps;
 
-    @Option(names = "--rounds", defaultValue = "7", description = "Inference rounds per batch size (default ${DEFAULT-VALUE}).")
+    @Option(names = "--rounds", defaultValue = "15", description = "Inference rounds per batch size (default ${DEFAULT-VALUE}).")
     int rounds;
 
     @Option(names = "--threads", defaultValue = "2", description = "ONNX Runtime intra-op threads (default ${DEFAULT-VALUE}).")
