@@ -187,13 +187,24 @@ public final class VisionTransformer extends AbstractBlock {
 
     /**
      * Inference: {@link #forward(ParameterStore, NDArray, ExecutionPlan, boolean)} without dropout or
-     * gradients, with parameter values taken from the model (copied to the pixels' device if needed).
+     * gradients, with parameter values taken from the model (copied to the pixels' device if needed). The
+     * outputs belong to the pixels' manager; everything else the pass made is freed before it returns.
      *
      * @throws IllegalArgumentException as {@code forward}
      */
     public VitOutput predict(NDArray pixels, ExecutionPlan plan) {
-        try (NDManager scratch = pixels.getManager().newSubManager(pixels.getDevice())) {
-            return forward(new ParameterStore(scratch, false), pixels, plan, false);
+        NDManager caller = pixels.getManager();
+        try (NDManager scratch = caller.newSubManager(pixels.getDevice())) {
+            // A DJL result belongs to the manager of the array it was computed from: run on a copy owned by
+            // scratch so the pass's intermediates are freed here, not left in the caller's manager.
+            NDArray input = pixels.duplicate();
+            input.attach(scratch);
+            VitOutput out = forward(new ParameterStore(scratch, false), input, plan, false);
+            out.logits().attach(caller);
+            if (out.hasPositionLogits()) {
+                out.positionLogits().attach(caller);
+            }
+            return out;
         }
     }
 

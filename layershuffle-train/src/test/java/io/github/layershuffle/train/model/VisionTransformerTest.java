@@ -179,4 +179,24 @@ class VisionTransformerTest {
         assertThatThrownBy(() -> vit.block(0).apply(ps, tokens, 3, false))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("slot 3");
     }
+
+    /**
+     * Regression: predict left every intermediate array of the pass in the caller's manager (a DJL result
+     * belongs to the manager of its input), so a loop of predictions grew memory until the manager closed and
+     * ran 10x slower. Only the outputs may stay.
+     */
+    @ParameterizedTest
+    @EnumSource(value = Variant.class, names = {"BASELINE", "LAYERSHUFFLE_PREDICT"})
+    void predictLeavesOnlyItsOutputsInTheCallersManager(Variant variant) {
+        ModelConfig config = TestModels.tiny(variant);
+        try (NDManager caller = manager.newSubManager()) {
+            VisionTransformer vit = VisionTransformer.newInstance(config, 1, manager);
+            NDArray pixels = caller.randomUniform(0, 1, vit.inputShape(2));
+            int before = caller.getManagedArrays().size();
+            VitOutput out = vit.predict(pixels, ExecutionPlan.sequential(config.depth()));
+            int outputs = out.hasPositionLogits() ? 2 : 1;
+            assertThat(caller.getManagedArrays()).hasSize(before + outputs);
+            assertThat(out.logits().getShape().get(0)).isEqualTo(2);
+        }
+    }
 }
