@@ -85,6 +85,11 @@ final class DemoCommand implements Callable<Integer> {
     public Integer call() {
         PrintWriter stdout = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
+        if (!FashionMnist.isPresent(data)) {
+            throw new io.github.layershuffle.api.LayerShuffleException("Fashion-MNIST not found in " + data
+                    + "; install it with `sudo apt-get install dataset-fashion-mnist`, or pass --data DIR holding "
+                    + "its four IDX files (train-images-idx3-ubyte.gz, ...)");
+        }
         DatasetSplits splits = DataSource.load(data, FashionMnist.IMAGE_SIZE, 1, seed)
                 .limit(limitTrain, limitEval, seed);
         ModelConfig config = ModelConfig.builder().patchSize(7).width(width).depth(depth).heads(Math.max(1, width / 16))
