@@ -104,7 +104,7 @@ public final class ResultsReport {
                 + " on " + machine.describe() + ", " + date + ".";
         StringBuilder b = new StringBuilder();
         b.append("# LayerShuffle at small scale: results (preset `").append(s.preset()).append("`)\n\n");
-        b.append(provenance).append(" Run directory: `").append(r.directory()).append("`.\n\n");
+        b.append(provenance).append(" Run directory: `").append(shown(r.directory())).append("`.\n\n");
         if (!r.invocations().isEmpty()) {
             b.append("Invocations that ran units:\n\n");
             r.invocations().forEach(i -> b.append("- ").append(i.started()).append(": `").append(i.command())
@@ -308,5 +308,12 @@ public final class ResultsReport {
         } catch (IOException e) {
             throw new LayerShuffleException("cannot write " + file + ": " + e.getMessage(), e);
         }
+    }
+
+    /** The run directory relative to the working directory when it lies below it, so reports hold no local paths. */
+    private static String shown(java.nio.file.Path dir) {
+        java.nio.file.Path cwd = java.nio.file.Path.of("").toAbsolutePath();
+        java.nio.file.Path abs = dir.toAbsolutePath().normalize();
+        return abs.startsWith(cwd) ? cwd.relativize(abs).toString() : abs.toString();
     }
 }
