@@ -243,6 +243,9 @@ public final class ResultsReport {
     }
 
     private static void timing(StringBuilder b, ExperimentResult r) {
+        b.append("## Swarm inference under faults\n\nBlocks of these models served by gRPC nodes that are killed and "
+                + "restarted while the test set runs: [SWARM.md](SWARM.md) (made by samples/swarm's bench, not by "
+                + "this command).\n\n");
         b.append("## Time taken\n\n");
         double total = r.units().stream().mapToDouble(ExperimentResult.UnitTime::seconds).filter(Double::isFinite).sum();
         List<Double> base = r.epochSeconds().getOrDefault("base", List.of());
