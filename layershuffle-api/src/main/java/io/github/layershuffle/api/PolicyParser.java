@@ -10,7 +10,7 @@ import java.util.Locale;
  * {@code random:42}).
  */
 final class PolicyParser {
-    static final String GRAMMAR = "sequential | reversed | random | random(SEED) | fixed(I,J,...) | fixed:I,J,..., "
+    static final String GRAMMAR = "sequential | reversed | random | random(SEED) | random:SEED | fixed(I,J,...) | fixed:I,J,..., "
             + "then any of .keep(K) .drop(P) .without(I,J,...) .seeded(SEED)";
 
     private final String text;
@@ -80,7 +80,7 @@ final class PolicyParser {
         return text.substring(start, pos);
     }
 
-    /** Arguments in parentheses, or after a colon up to the next '.' that follows an integer list; null if none. */
+    /** Arguments in parentheses, or after a colon up to the next '.'; null if none. */
     private List<String> args() {
         if (pos >= text.length()) {
             return null;
@@ -95,9 +95,9 @@ final class PolicyParser {
             body = text.substring(pos + 1, close);
             pos = close + 1;
         } else if (c == ':' || c == '=') {
+            // the colon form takes integers only, so a '.' ends it: random:5.keep(3)
             int start = ++pos;
-            while (pos < text.length() && (Character.isDigit(text.charAt(pos)) || text.charAt(pos) == ','
-                    || text.charAt(pos) == '-' || text.charAt(pos) == ' ')) {
+            while (pos < text.length() && text.charAt(pos) != '.') {
                 pos++;
             }
             body = text.substring(start, pos);

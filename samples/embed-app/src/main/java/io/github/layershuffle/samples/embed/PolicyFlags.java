@@ -3,12 +3,12 @@ package io.github.layershuffle.samples.embed;
 import io.github.layershuffle.api.ExecutionPolicy;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 
 /**
  * The execution policy named by the flags {@code --policy NAME}, {@code --skip I,J} and {@code --keep K}.
- * {@code NAME} is {@code sequential}, {@code reversed}, {@code random}, {@code random:SEED} or
- * {@code fixed:3,0,2}; {@code --skip} is applied before {@code --keep}, so that the blocks kept are all available.
+ * {@code NAME} is anything {@link ExecutionPolicy#parse(String)} reads: {@code sequential}, {@code reversed},
+ * {@code random}, {@code random:SEED}, {@code fixed:3,0,2}, or a full form such as {@code random(7).drop(0.1)};
+ * {@code --skip} is applied before {@code --keep}, so that the blocks kept are all available.
  */
 public final class PolicyFlags {
 
@@ -24,18 +24,12 @@ public final class PolicyFlags {
      * @throws IllegalArgumentException naming the flag and value that do not parse, listing the valid forms
      */
     public static ExecutionPolicy parse(String name, int keep, String skip) {
-        String s = name.strip().toLowerCase(Locale.ROOT);
-        int colon = s.indexOf(':');
-        String kind = colon < 0 ? s : s.substring(0, colon);
-        String arg = colon < 0 ? null : s.substring(colon + 1).strip();
-        ExecutionPolicy policy = switch (kind) {
-            case "sequential" -> none(ExecutionPolicy.sequential(), arg, name);
-            case "reversed" -> none(ExecutionPolicy.reversed(), arg, name);
-            case "random" -> arg == null ? ExecutionPolicy.random() : ExecutionPolicy.random(seed(arg, name));
-            case "fixed" -> ExecutionPolicy.fixed(indices(arg, "--policy " + name));
-            default -> throw new IllegalArgumentException("--policy " + name + ": unknown policy, expected "
-                    + "sequential, reversed, random, random:SEED or fixed:I,J,...");
-        };
+        ExecutionPolicy policy;
+        try {
+            policy = ExecutionPolicy.parse(name);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("--policy " + name + ": " + e.getMessage(), e);
+        }
         if (skip != null && !skip.isBlank()) {
             policy = policy.without(indices(skip, "--skip " + skip));
         }
@@ -43,21 +37,6 @@ public final class PolicyFlags {
             throw new IllegalArgumentException("--keep must be at least 1 (or 0 for every block), was " + keep);
         }
         return keep > 0 ? policy.keep(keep) : policy;
-    }
-
-    private static ExecutionPolicy none(ExecutionPolicy p, String arg, String name) {
-        if (arg != null) {
-            throw new IllegalArgumentException("--policy " + name + ": this policy takes no argument");
-        }
-        return p;
-    }
-
-    private static long seed(String arg, String name) {
-        try {
-            return Long.parseLong(arg);
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("--policy " + name + ": seed '" + arg + "' is not a whole number", e);
-        }
     }
 
     private static int[] indices(String list, String flag) {

@@ -23,10 +23,10 @@ class PolicyFlagsTest {
 
     @Test
     void namesTheFlagAtFault() {
-        assertThatThrownBy(() -> PolicyFlags.parse("shuffled", 0, null))
-                .hasMessageContaining("--policy shuffled: unknown policy");
+        assertThatThrownBy(() -> PolicyFlags.parse("sideways", 0, null))
+                .hasMessageContaining("--policy sideways: ").hasMessageContaining("unknown policy 'sideways'");
         assertThatThrownBy(() -> PolicyFlags.parse("random", 0, "3,x")).hasMessageContaining("--skip 3,x: 'x'");
-        assertThatThrownBy(() -> PolicyFlags.parse("fixed:", 0, null)).hasMessageContaining("needs block indices");
+        assertThatThrownBy(() -> PolicyFlags.parse("fixed:", 0, null)).hasMessageContaining("list of block indices");
         assertThatThrownBy(() -> PolicyFlags.parse("fixed:0,0", 0, null)).hasMessageContaining("block 0 appears twice");
         assertThatThrownBy(() -> PolicyFlags.parse("sequential", 13, null).plan(12)).hasMessageContaining("13");
     }

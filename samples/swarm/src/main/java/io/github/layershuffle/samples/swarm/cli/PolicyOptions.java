@@ -8,7 +8,7 @@ import picocli.CommandLine.Option;
 final class PolicyOptions {
 
     @Option(names = "--policy", defaultValue = "sequential",
-            description = "sequential, reversed, random, random:SEED or fixed:I,J,... Default: ${DEFAULT-VALUE}.")
+            description = "sequential, reversed, random, random:SEED, fixed:I,J,... or any ExecutionPolicy text such as random(7).drop(0.1). Default: ${DEFAULT-VALUE}.")
     String policy;
 
     @Option(names = "--keep", defaultValue = "0",

@@ -26,7 +26,7 @@ class PolicySpecTest {
     void namesWhatDoesNotParse() {
         assertThatThrownBy(() -> PolicySpec.parse("shuffle", 0, null)).hasMessageContaining("unknown policy 'shuffle'")
                 .hasMessageContaining("random:SEED");
-        assertThatThrownBy(() -> PolicySpec.parse("random:x", 0, null)).hasMessageContaining("seed 'x'");
+        assertThatThrownBy(() -> PolicySpec.parse("random:x", 0, null)).hasMessageContaining("'x' is not an integer");
         assertThatThrownBy(() -> PolicySpec.parse("fixed:1,b", 0, null)).hasMessageContaining("'b' is not a block");
         assertThatThrownBy(() -> PolicySpec.parse("sequential:3", 0, null)).hasMessageContaining("takes no argument");
         assertThatThrownBy(() -> PolicySpec.parse("sequential", -1, null)).hasMessageContaining("--keep");
