@@ -98,7 +98,7 @@ public interface ExecutionPolicy {
     }
 
     /**
-     * Reads a policy from text: the form {@link #toString()} writes, e.g. {@code random(42).keep(6)},
+     * Reads a policy from text: the form {@code toString()} writes, e.g. {@code random(42).keep(6)},
      * {@code sequential().drop(0.2).seeded(7)}, {@code fixed(3, 0, 2)}, {@code reversed().without(4)}; the
      * parentheses of argument-less names may be left out, and command lines may write {@code fixed:3,0,2}
      * and {@code random:42}. {@code shuffled} and {@code arbitrary} mean {@code random}. A
