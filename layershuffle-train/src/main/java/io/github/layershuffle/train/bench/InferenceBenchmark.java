@@ -61,17 +61,23 @@ public final class InferenceBenchmark {
      * at each batch size.
      */
     public static List<Row> run(ModelConfig config, Path workDir, int[] batches, int rounds, int threads) {
+        return run(config, workDir, batches, rounds, threads, OrtSession.SessionOptions.OptLevel.ALL_OPT);
+    }
+
+    /** As {@link #run(ModelConfig, Path, int[], int, int)}, both ONNX Runtime paths at graph optimisation {@code level}. */
+    public static List<Row> run(ModelConfig config, Path workDir, int[] batches, int rounds, int threads,
+                                OrtSession.SessionOptions.OptLevel level) {
         Checkpoint checkpoint = ModelCheckpoints.fresh(config, 1);
         Path export = OnnxExporter.builder().optFullModel(true).optOverwrite(true).build()
                 .export(checkpoint, workDir.resolve("bench-export"));
-        RuntimeOptions options = RuntimeOptions.builder().intraOpThreads(threads).build();
+        RuntimeOptions options = RuntimeOptions.builder().intraOpThreads(threads).optimization(level).build();
         ExecutionPlan plan = ExecutionPlan.sequential(config.depth());
         List<Row> rows = new ArrayList<>();
         try (LayerShuffleModel composed = LayerShuffleModel.load(export, options);
              OrtSession.SessionOptions so = new OrtSession.SessionOptions();
              NDManager manager = NDManager.newBaseManager()) {
             so.disablePerSessionThreads();
-            so.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
+            so.setOptimizationLevel(level);
             VisionTransformer vit = ModelCheckpoints.newModel(checkpoint, manager);
             OrtEnvironment env = OrtEnvironment.getEnvironment();   // after load: the runtime sets it up
             try (OrtSession full = env.createSession(export.resolve("model.onnx").toString(), so)) {

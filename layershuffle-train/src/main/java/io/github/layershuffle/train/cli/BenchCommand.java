@@ -41,6 +41,10 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--threads", defaultValue = "2", description = "ONNX Runtime intra-op threads (default ${DEFAULT-VALUE}).")
     int threads;
 
+    @Option(names = "--optimization", defaultValue = "ALL_OPT",
+            description = "ONNX Runtime graph optimisation for both paths: ${COMPLETION-CANDIDATES} (default ${DEFAULT-VALUE}).")
+    ai.onnxruntime.OrtSession.SessionOptions.OptLevel optimization;
+
     @Option(names = "--skip-training", description = "Only the inference benchmark.")
     boolean skipTraining;
 
@@ -72,8 +76,10 @@ final class BenchCommand implements Callable<Integer> {
             out.flush();
         }
         Path dir = work != null ? work : Files.createTempDirectory("layershuffle-bench");
-        List<InferenceBenchmark.Row> rows = InferenceBenchmark.run(config, dir, new int[] {1, 64}, rounds, threads);
-        out.println("### Inference (ONNX Runtime " + ortVersion() + ", " + threads + " intra-op threads)");
+        List<InferenceBenchmark.Row> rows = InferenceBenchmark.run(config, dir, new int[] {1, 64}, rounds, threads,
+                optimization);
+        out.println("### Inference (ONNX Runtime " + ortVersion() + ", " + threads + " intra-op threads, "
+                + optimization + ")");
         out.println();
         out.println("| batch | composed, ms | one graph, ms | composition overhead | DJL, ms | ORT composed images/s | DJL images/s | ORT / DJL |");
         out.println("|---:|---:|---:|---:|---:|---:|---:|---:|");
