@@ -10,6 +10,7 @@ import ai.djl.training.dataset.Record;
 import ai.djl.training.dataset.Sampler;
 import ai.djl.util.Progress;
 import java.nio.FloatBuffer;
+import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
@@ -17,14 +18,15 @@ import java.util.SplittableRandom;
 import java.util.concurrent.ExecutorService;
 
 /**
- * Labelled images held in memory, as a DJL {@link RandomAccessDataset}: record {@code i} is
+ * Labelled images, held in memory or decoded from their files when asked for ({@link #ofFiles},
+ * {@link ImageFolder#open}), as a DJL {@link RandomAccessDataset}: record {@code i} is
  * {@code NDList(image float32 [C, H, W] in [0, 1])} with label {@code NDList(int64 scalar class index)}.
  * Batches stack these to {@code [B, C, H, W]} and {@code [B]}.
  *
  * <p>Made by {@link FashionMnist}, {@link ImageFolder} or {@link #of}. Subsets ({@link #sample},
  * {@link #subset}, {@link #split}) are views that share the pixels of their source; every selection is
- * seeded, so a run is repeatable. Batches are copied in one piece from the pixel array, not stacked record by
- * record.
+ * seeded, so a run is repeatable. Batches are copied in one piece from the pixel array (or decoded in
+ * parallel, for a lazy dataset), not stacked record by record.
  *
  * <pre>{@code
  * DatasetSplits splits = FashionMnist.splits(FashionMnist.DEFAULT_DIRECTORY);
@@ -46,8 +48,41 @@ public final class ImageDataset extends RandomAccessDataset {
     private final int[] indices;
     private final String name;
 
+    /** Where the pixels of image {@code index} come from: an array in memory, or files decoded on demand. */
+    private interface PixelSource {
+        void copy(int index, float[] dst, int offset);
+
+        /** Whether copies are slow enough (file decoding) to be worth doing in parallel. */
+        boolean lazy();
+    }
+
+    private record InMemory(float[] pixels, int length) implements PixelSource {
+        @Override
+        public void copy(int index, float[] dst, int offset) {
+            System.arraycopy(pixels, index * length, dst, offset, length);
+        }
+
+        @Override
+        public boolean lazy() {
+            return false;
+        }
+    }
+
+    private record FromFiles(List<Path> files, int size, int channels) implements PixelSource {
+        @Override
+        public void copy(int index, float[] dst, int offset) {
+            float[] image = Pixels.read(files.get(index), size, channels);
+            System.arraycopy(image, 0, dst, offset, image.length);
+        }
+
+        @Override
+        public boolean lazy() {
+            return true;
+        }
+    }
+
     /** The shared, immutable pixels and labels behind a dataset and all its views. */
-    private record Storage(float[] pixels, int[] labels, int channels, int height, int width,
+    private record Storage(PixelSource pixels, int[] labels, int channels, int height, int width,
                            List<String> classNames) {
         int imageLength() {
             return channels * height * width;
@@ -93,15 +128,55 @@ public final class ImageDataset extends RandomAccessDataset {
             throw new IllegalArgumentException(name + ": " + labels.length + " images of [" + channels + ", "
                     + height + ", " + width + "] need " + expected + " pixel values, got " + pixels.length);
         }
-        for (int i = 0; i < labels.length; i++) {
-            if (labels[i] < 0 || labels[i] >= names.size()) {
-                throw new IllegalArgumentException(name + ": label " + labels[i] + " of image " + i
-                        + " is out of range [0, " + names.size() + ")");
-            }
-        }
-        Storage storage = new Storage(pixels, labels, channels, height, width, names);
+        checkLabels(name, labels, names.size());
+        Storage storage = new Storage(new InMemory(pixels, channels * height * width), labels, channels, height,
+                width, names);
         return new ImageDataset(storage, ShuffleSampler.identity(labels.length), ShuffleSampler.sequential(32),
                 name);
+    }
+
+    /**
+     * A dataset whose images are decoded from {@code files} when asked for (a batch decodes its images in
+     * parallel), for image sets too large to hold in memory as floats (ImageNet: about 770 GB at 224x224 RGB).
+     *
+     * @param files  one image file per label, decoded and resized to {@code size}x{@code size} with
+     *               {@code channels} channels on each access
+     * @throws IllegalArgumentException as {@link #of}, or if {@code files} and {@code labels} differ in length
+     */
+    public static ImageDataset ofFiles(String name, List<Path> files, int[] labels, int channels, int size,
+                                       List<String> classNames) {
+        Objects.requireNonNull(name, "name");
+        List<Path> paths = List.copyOf(files);
+        List<String> names = List.copyOf(classNames);
+        if (channels < 1 || size < 1) {
+            throw new IllegalArgumentException(name + ": image shape [" + channels + ", " + size + ", " + size
+                    + "] must have every dimension at least 1");
+        }
+        if (labels.length == 0 || names.isEmpty()) {
+            throw new IllegalArgumentException(name + ": a dataset needs at least one image and one class");
+        }
+        if (paths.size() != labels.length) {
+            throw new IllegalArgumentException(name + ": " + paths.size() + " files but " + labels.length
+                    + " labels");
+        }
+        checkLabels(name, labels, names.size());
+        Storage storage = new Storage(new FromFiles(paths, size, channels), labels, channels, size, size, names);
+        return new ImageDataset(storage, ShuffleSampler.identity(labels.length), ShuffleSampler.sequential(32),
+                name);
+    }
+
+    private static void checkLabels(String name, int[] labels, int classes) {
+        for (int i = 0; i < labels.length; i++) {
+            if (labels[i] < 0 || labels[i] >= classes) {
+                throw new IllegalArgumentException(name + ": label " + labels[i] + " of image " + i
+                        + " is out of range [0, " + classes + ")");
+            }
+        }
+    }
+
+    /** Whether images are decoded from files on each access rather than held in memory. */
+    public boolean isLazy() {
+        return storage.pixels.lazy();
     }
 
     /** What the data is, e.g. {@code "fashion-mnist test"}. */
@@ -178,8 +253,9 @@ public final class ImageDataset extends RandomAccessDataset {
      */
     public float[] image(long index) {
         int at = indices[Objects.checkIndex(Math.toIntExact(index), indices.length)];
-        int n = storage.imageLength();
-        return Arrays.copyOfRange(storage.pixels, at * n, at * n + n);
+        float[] out = new float[storage.imageLength()];
+        storage.pixels.copy(at, out, 0);
+        return out;
     }
 
     /**
@@ -256,11 +332,13 @@ public final class ImageDataset extends RandomAccessDataset {
         int n = storage.imageLength();
         float[] data = new float[Math.multiplyExact(positions.length, n)];
         long[] labels = new long[positions.length];
+        int[] at = new int[positions.length];
         for (int i = 0; i < positions.length; i++) {
-            int at = indices[Objects.checkIndex(Math.toIntExact(positions[i]), indices.length)];
-            System.arraycopy(storage.pixels, at * n, data, i * n, n);
-            labels[i] = storage.labels[at];
+            at[i] = indices[Objects.checkIndex(Math.toIntExact(positions[i]), indices.length)];
+            labels[i] = storage.labels[at[i]];
         }
+        java.util.stream.IntStream range = java.util.stream.IntStream.range(0, positions.length);
+        (storage.pixels.lazy() ? range.parallel() : range).forEach(i -> storage.pixels.copy(at[i], data, i * n));
         NDArray images = manager.create(FloatBuffer.wrap(data),
                 new Shape(positions.length, storage.channels, storage.height, storage.width));
         return new NDList(images, manager.create(labels));
@@ -269,9 +347,10 @@ public final class ImageDataset extends RandomAccessDataset {
     @Override
     public Record get(NDManager manager, long index) {
         int at = indices[Objects.checkIndex(Math.toIntExact(index), indices.length)];
-        int n = storage.imageLength();
-        NDArray image = manager.create(FloatBuffer.wrap(storage.pixels, at * n, n),
-                new Shape(storage.channels, storage.height, storage.width));
+        float[] pixels = new float[storage.imageLength()];
+        storage.pixels.copy(at, pixels, 0);
+        NDArray image = manager.create(FloatBuffer.wrap(pixels), new Shape(storage.channels, storage.height,
+                storage.width));
         return new Record(new NDList(image), new NDList(manager.create((long) storage.labels[at])));
     }
 

@@ -22,6 +22,7 @@ import org.slf4j.LoggerFactory;
  * <pre>{@code
  * ImageDataset flowers = ImageFolder.read(Path.of("flowers/train"), 64, 3);
  * DatasetSplits splits = ImageFolder.splits(Path.of("flowers"), 64, 3, 0);  // uses train/ val/ test/ if there
+ * ImageDataset imagenet = ImageFolder.open(Path.of("imagenet/train"), 224, 3);  // decoded as batches need them
  * }</pre>
  *
  * <p>Hidden entries are skipped, as are files whose extension is not an image's; a class folder with no image,
@@ -45,6 +46,67 @@ public final class ImageFolder {
      * @throws LayerShuffleException    naming the folder or file at fault
      */
     public static ImageDataset read(Path root, int imageSize, int channels) {
+        return decode(root, list(root, imageSize, channels), imageSize, channels);
+    }
+
+    private static ImageDataset decode(Path root, Listing listing, int imageSize, int channels) {
+        long start = System.nanoTime();
+        int length = channels * imageSize * imageSize;
+        long values = (long) listing.files().size() * length;
+        if (values > Integer.MAX_VALUE - 16) {
+            throw new LayerShuffleException("image folder " + root + ": " + listing.files().size() + " images of "
+                    + channels + "x" + imageSize + "x" + imageSize + " are " + values + " values, more than one "
+                    + "in-memory dataset holds (2^31); use ImageFolder.open, which decodes images when asked for");
+        }
+        float[] pixels = new float[(int) values];
+        IntStream.range(0, listing.files().size()).parallel().forEach(i -> {
+            float[] image = Pixels.read(listing.files().get(i), imageSize, channels);
+            System.arraycopy(image, 0, pixels, i * length, length);
+        });
+        LOG.debug("decoded {} images of {} classes under {} in {} ms", listing.files().size(),
+                listing.classNames().size(), root, (System.nanoTime() - start) / 1_000_000);
+        return ImageDataset.of("image folder " + root, pixels, listing.labels(), channels, imageSize, imageSize,
+                listing.classNames());
+    }
+
+    /**
+     * Lists the images under {@code root}'s class folders and decodes each only when it is asked for (a batch
+     * decodes its images in parallel): for trees too large to hold in memory, such as ImageNet. The folder
+     * checks are those of {@link #read}; an unreadable image is reported when it is first decoded.
+     *
+     * @throws IllegalArgumentException as {@link #read}
+     * @throws LayerShuffleException    naming the folder at fault
+     */
+    public static ImageDataset open(Path root, int imageSize, int channels) {
+        Listing listing = list(root, imageSize, channels);
+        return ImageDataset.ofFiles("image folder " + root, listing.files(), listing.labels(), channels, imageSize,
+                listing.classNames());
+    }
+
+    /**
+     * {@link #read} when the decoded images take at most a quarter of the maximum heap, else {@link #open}.
+     */
+    static ImageDataset load(Path root, int imageSize, int channels) {
+        return load(root, imageSize, channels, Runtime.getRuntime().maxMemory() / 4);
+    }
+
+    static ImageDataset load(Path root, int imageSize, int channels, long memoryBudgetBytes) {
+        Listing listing = list(root, imageSize, channels);
+        long bytes = 4L * listing.files().size() * channels * imageSize * imageSize;
+        if (bytes <= memoryBudgetBytes && bytes / 4 <= Integer.MAX_VALUE - 16) {
+            return decode(root, listing, imageSize, channels);
+        }
+        LOG.info("image folder {}: {} images would take {} MiB decoded; decoding them as they are used",
+                root, listing.files().size(), bytes >> 20);
+        return ImageDataset.ofFiles("image folder " + root, listing.files(), listing.labels(), channels, imageSize,
+                listing.classNames());
+    }
+
+    /** The image files under a class tree, their labels and the class names. */
+    private record Listing(List<Path> files, int[] labels, List<String> classNames) {
+    }
+
+    private static Listing list(Path root, int imageSize, int channels) {
         Objects.requireNonNull(root, "root");
         if (imageSize < 1) {
             throw new IllegalArgumentException("imageSize must be at least 1, was " + imageSize);
@@ -68,23 +130,7 @@ public final class ImageFolder {
             }
             classNames.add(dir.getFileName().toString());
         }
-        long start = System.nanoTime();
-        int length = channels * imageSize * imageSize;
-        long values = (long) files.size() * length;
-        if (values > Integer.MAX_VALUE - 16) {
-            throw new LayerShuffleException("image folder " + root + ": " + files.size() + " images of " + channels
-                    + "x" + imageSize + "x" + imageSize + " are " + values + " values, more than one in-memory "
-                    + "dataset holds (2^31); use a smaller image size or a subset of the images");
-        }
-        float[] pixels = new float[(int) values];
-        IntStream.range(0, files.size()).parallel().forEach(i -> {
-            float[] image = Pixels.read(files.get(i), imageSize, channels);
-            System.arraycopy(image, 0, pixels, i * length, length);
-        });
-        LOG.debug("decoded {} images of {} classes under {} in {} ms", files.size(), classNames.size(), root,
-                (System.nanoTime() - start) / 1_000_000);
-        return ImageDataset.of("image folder " + root, pixels, labels.stream().mapToInt(Integer::intValue).toArray(),
-                channels, imageSize, imageSize, classNames);
+        return new Listing(files, labels.stream().mapToInt(Integer::intValue).toArray(), classNames);
     }
 
     /**
@@ -92,6 +138,8 @@ public final class ImageFolder {
      * the train part, {@code val} (or {@code validation}) the validation part and {@code test} the test part
      * (the validation part when there is no {@code test}). Otherwise {@code root} itself is the class tree
      * and {@link #HOLD_OUT} of it, chosen with {@code seed}, is held out for each of validation and test.
+     * A part whose decoded images would take more than a quarter of the maximum heap is decoded on demand
+     * ({@link #open}) instead of held in memory.
      *
      * @throws IllegalArgumentException as {@link #read}, or if the parts' class names differ
      * @throws LayerShuffleException    naming the folder or file at fault, or if {@code train} exists without
@@ -106,11 +154,11 @@ public final class ImageFolder {
                         + "validation folder next to it");
             }
             Path test = firstDirectory(root, "test");
-            ImageDataset validation = read(val, imageSize, channels);
-            return new DatasetSplits(read(train, imageSize, channels), validation,
-                    test == null ? validation : read(test, imageSize, channels));
+            ImageDataset validation = load(val, imageSize, channels);
+            return new DatasetSplits(load(train, imageSize, channels), validation,
+                    test == null ? validation : load(test, imageSize, channels));
         }
-        ImageDataset all = read(root, imageSize, channels);
+        ImageDataset all = load(root, imageSize, channels);
         if (all.count() < 3) {
             throw new LayerShuffleException("image folder " + root + " holds " + all.count() + " images; "
                     + "splitting it into train, validation and test needs at least 3");

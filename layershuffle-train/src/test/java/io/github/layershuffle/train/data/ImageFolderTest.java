@@ -141,4 +141,50 @@ class ImageFolderTest {
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("test part")
                 .hasMessageContaining("[a, c]");
     }
+
+    /** The lazy form (for ImageNet-sized trees) yields exactly what the in-memory form does. */
+    @Test
+    void openDecodesOnDemandTheSameImagesAsRead() throws IOException {
+        rgb(root.resolve("cat/a.png"), 10, 6, 0x336699);
+        rgb(root.resolve("cat/b.png"), 5, 5, 0xff0000);
+        rgb(root.resolve("dog/c.png"), 7, 9, 0x00ff7f);
+        ImageDataset eager = ImageFolder.read(root, 6, 3);
+        ImageDataset lazy = ImageFolder.open(root, 6, 3);
+        assertThat(eager.isLazy()).isFalse();
+        assertThat(lazy.isLazy()).isTrue();
+        assertThat(lazy.classNames()).isEqualTo(eager.classNames());
+        assertThat(lazy.labels()).containsExactly(eager.labels());
+        for (int i = 0; i < eager.count(); i++) {
+            assertThat(lazy.image(i)).containsExactly(eager.image(i));
+        }
+        try (ai.djl.ndarray.NDManager manager = ai.djl.ndarray.NDManager.newBaseManager()) {
+            ai.djl.ndarray.NDList a = eager.batch(manager, 2, 0, 1);
+            ai.djl.ndarray.NDList b = lazy.batch(manager, 2, 0, 1);
+            assertThat(b.get(0).toFloatArray()).containsExactly(a.get(0).toFloatArray());
+            assertThat(b.get(1).toLongArray()).containsExactly(a.get(1).toLongArray());
+        }
+        ImageDataset subset = lazy.sample(2, 1);
+        assertThat(subset.isLazy()).isTrue();
+        assertThat(subset.image(0)).hasSize(3 * 6 * 6);
+    }
+
+    @Test
+    void loadGoesLazyWhenTheImagesWouldNotFitTheBudget() throws IOException {
+        grey(root.resolve("a/1.png"), 4, 10);
+        grey(root.resolve("b/2.png"), 4, 20);
+        assertThat(ImageFolder.load(root, 4, 1, 1 << 20).isLazy()).isFalse();
+        ImageDataset lazy = ImageFolder.load(root, 4, 1, 16);
+        assertThat(lazy.isLazy()).isTrue();
+        assertThat(lazy.image(1)).containsOnly(20 / 255f);
+    }
+
+    @Test
+    void lazyDatasetNamesAnUnreadableImageWhenItIsDecoded() throws IOException {
+        grey(root.resolve("a/1.png"), 4, 1);
+        Files.write(root.resolve("a/2.png"), new byte[] {1, 2, 3, 4});
+        ImageDataset lazy = ImageFolder.open(root, 4, 1);
+        assertThat(lazy.image(0)).hasSize(16);
+        assertThatThrownBy(() -> lazy.image(1)).isInstanceOf(LayerShuffleException.class)
+                .hasMessageContaining(root.resolve("a/2.png").toString());
+    }
 }
