@@ -171,4 +171,50 @@ class ExperimentTest {
         assertThat(ExperimentSettings.small().keeps()).containsExactly(3, 6, 9, 12);
         assertThat(ExperimentSettings.paper().model().width()).isEqualTo(768);
     }
+
+    /**
+     * The paper preset's path on a miniature: no base training, the initial checkpoint given (as from a Hugging
+     * Face file), and an image-folder tree decoded on demand (as ImageNet must be).
+     */
+    @Test
+    void runsFromAGivenCheckpointOnALazyImageFolder(@TempDir Path tmp) throws Exception {
+        Path tree = tmp.resolve("tree");
+        SplittableRandom random = new SplittableRandom(5);
+        for (String part : List.of("train", "val")) {
+            ImageDataset source = synthetic(part, part.equals("train") ? 48 : 24, part.length());
+            for (int i = 0; i < source.count(); i++) {
+                BufferedImage image = new BufferedImage(SIDE, SIDE, BufferedImage.TYPE_BYTE_GRAY);
+                float[] px = source.image(i);
+                for (int y = 0; y < SIDE; y++) {
+                    for (int x = 0; x < SIDE; x++) {
+                        image.getRaster().setSample(x, y, 0, Math.round(px[y * SIDE + x] * 255));
+                    }
+                }
+                Path file = tree.resolve(part).resolve(source.classNames().get(source.label(i)))
+                        .resolve(i + "-" + random.nextInt(1000) + ".png");
+                Files.createDirectories(file.getParent());
+                ImageIO.write(image, "png", file.toFile());
+            }
+        }
+        ImageDataset train = io.github.layershuffle.train.data.ImageFolder.open(tree.resolve("train"), SIDE, 1);
+        ImageDataset val = io.github.layershuffle.train.data.ImageFolder.open(tree.resolve("val"), SIDE, 1);
+        assertThat(train.isLazy()).isTrue();
+        ExperimentSettings base = tinySettings();
+        ExperimentSettings settings = new ExperimentSettings("test", base.model(), 0, base.baseLearningRate(),
+                base.fineTuneEpochs(), base.fineTuneLearningRate(), base.batchSize(), base.trainImages(),
+                base.validationImages(), base.testImages(), List.of(Variant.BASELINE, Variant.LAYERSHUFFLE), 1, 1,
+                List.of(2, 4), 1, 16, List.of(Variant.LAYERSHUFFLE), List.of(Variant.LAYERSHUFFLE),
+                base.evalBatchSize());
+        var initial = io.github.layershuffle.train.checkpoint.ModelCheckpoints.fresh(base.model(), 3);
+        Experiment experiment = Experiment.builder().setSettings(settings)
+                .setData(new DatasetSplits(train, val, val)).setDirectory(tmp.resolve("run"))
+                .optInitial(initial).optCommand("test paper path").build();
+        ExperimentResult result = experiment.run();
+        assertThat(result.isComplete()).isTrue();
+        // fine-tuned from the given checkpoint, not from a freshly trained base: the family carries over
+        assertThat(io.github.layershuffle.api.checkpoint.Checkpoint.read(tmp.resolve("run/train/layershuffle-s1/best.safetensors"))
+                .family()).isEqualTo(initial.family());
+        JsonNode summary = new ObjectMapper().readTree(tmp.resolve("run").resolve("results").resolve("eval-layershuffle-s1.json").toFile());
+        assertThat(summary.get("metrics").get("sequential").asDouble()).isBetween(0.0, 1.0);
+    }
 }
