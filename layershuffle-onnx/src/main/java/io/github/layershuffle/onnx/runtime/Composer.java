@@ -92,7 +92,10 @@ public final class Composer {
         return this;
     }
 
-    /** The options for the exports this composer loads (default {@link RuntimeOptions#defaults()}). */
+    /**
+     * The options for the exports this composer loads and for the model it builds (default
+     * {@link RuntimeOptions#defaults()}); exports taken from a loaded model keep the sessions that model opened.
+     */
     public Composer options(RuntimeOptions options) {
         this.options = Objects.requireNonNull(options, "options");
         return this;
@@ -138,7 +141,7 @@ public final class Composer {
                 indices.add(index);
             }
             check(stemExport, headExport, slotExports, indices);
-            return new LayerShuffleModel(stemExport, slotExports, indices, headExport, owned);
+            return new LayerShuffleModel(stemExport, slotExports, indices, headExport, owned, options);
         } catch (RuntimeException | Error e) {
             owned.forEach(LoadedExport::release);
             throw e;

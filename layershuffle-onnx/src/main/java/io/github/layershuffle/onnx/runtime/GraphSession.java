@@ -86,13 +86,15 @@ final class GraphSession implements AutoCloseable {
     }
 
     /**
-     * Runs the graph; the caller owns the result and must close it (or every value in it).
+     * Runs the graph, ONNX Runtime allocating {@code outputs} and writing the {@code pinned} ones into the caller's
+     * tensors; the caller owns the result and must close it (or every value in it), which leaves pinned tensors
+     * open.
      *
      * @throws LayerShuffleException wrapping ONNX Runtime's error, naming this graph
      */
-    OrtSession.Result run(Map<String, OnnxTensor> inputs, Set<String> outputs) {
+    OrtSession.Result run(Map<String, OnnxTensor> inputs, Set<String> outputs, Map<String, OnnxTensor> pinned) {
         try {
-            return session.run(inputs, outputs);
+            return session.run(inputs, outputs, pinned);
         } catch (OrtException e) {
             throw new LayerShuffleException(name + ": ONNX Runtime failed: " + e.getMessage(), e);
         }

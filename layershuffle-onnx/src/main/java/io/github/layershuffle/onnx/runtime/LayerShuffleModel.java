@@ -57,12 +57,16 @@ public final class LayerShuffleModel implements BlockSequence<OnnxTensor>, AutoC
     private final List<OrtBlock> blocks;
     private final Set<LoadedExport> exports;
     private final List<String> labels;
+    private final TokenPool tokenPool;
     private final Guard guard = new Guard("LayerShuffleModel");
     private volatile Consumer<? super OnnxValue> observer = NO_OBSERVER;
 
-    /** Takes over one reference to each of {@code exports}, which must hold every export used. */
+    /**
+     * Takes over one reference to each of {@code exports}, which must hold every export used; keeps idle token
+     * tensors as {@code options} say.
+     */
     LayerShuffleModel(LoadedExport stem, List<LoadedExport> slotExports, List<Integer> slotIndices,
-                      LoadedExport head, Set<LoadedExport> exports) {
+                      LoadedExport head, Set<LoadedExport> exports, RuntimeOptions options) {
         this.stem = stem;
         this.head = head;
         this.exports = Set.copyOf(exports);
@@ -72,6 +76,7 @@ public final class LayerShuffleModel implements BlockSequence<OnnxTensor>, AutoC
         }
         this.blocks = List.copyOf(list);
         this.labels = IntStream.range(0, head.config().classes()).mapToObj(head.config()::label).toList();
+        this.tokenPool = new TokenPool(stem.config().tokenCount(), stem.config().width(), options.tokenPoolBytes());
     }
 
     /**
@@ -92,7 +97,7 @@ public final class LayerShuffleModel implements BlockSequence<OnnxTensor>, AutoC
      */
     public static LayerShuffleModel load(Path exportDir, RuntimeOptions options) {
         Objects.requireNonNull(options, "options");
-        return single(LoadedExport.open(ExportSource.directory(exportDir), exportDir.toString(), options));
+        return single(LoadedExport.open(ExportSource.directory(exportDir), exportDir.toString(), options), options);
     }
 
     /**
@@ -123,17 +128,17 @@ public final class LayerShuffleModel implements BlockSequence<OnnxTensor>, AutoC
     public static LayerShuffleModel loadResource(ClassLoader loader, String directory, RuntimeOptions options) {
         Objects.requireNonNull(options, "options");
         ExportSource source = ExportSource.classpath(loader, directory);
-        return single(LoadedExport.open(source, source.describe(), options));
+        return single(LoadedExport.open(source, source.describe(), options), options);
     }
 
-    private static LayerShuffleModel single(LoadedExport export) {
+    private static LayerShuffleModel single(LoadedExport export, RuntimeOptions options) {
         List<LoadedExport> slots = new ArrayList<>();
         List<Integer> indices = new ArrayList<>();
         for (int i = 0; i < export.blockCount(); i++) {
             slots.add(export);
             indices.add(i);
         }
-        return new LayerShuffleModel(export, slots, indices, export, Set.of(export));
+        return new LayerShuffleModel(export, slots, indices, export, Set.of(export), options);
     }
 
     /**
@@ -335,7 +340,7 @@ public final class LayerShuffleModel implements BlockSequence<OnnxTensor>, AutoC
         try {
             checkPlan(plan);
             Passes.checkTokens(input, config());
-            return Passes.run(blocks, input, plan, observer);
+            return Passes.run(blocks, tokenPool, input, plan, observer);
         } finally {
             exit();
         }
@@ -352,7 +357,7 @@ public final class LayerShuffleModel implements BlockSequence<OnnxTensor>, AutoC
     }
 
     private Prediction forward(OnnxTensor pixels, ExecutionPlan plan) {
-        return Passes.predict(stem, blocks, head, labels, pixels, plan, observer);
+        return Passes.predict(stem, blocks, head, labels, tokenPool, pixels, plan, observer);
     }
 
     private void checkPlan(ExecutionPlan plan) {
@@ -383,7 +388,15 @@ public final class LayerShuffleModel implements BlockSequence<OnnxTensor>, AutoC
         return blocks.get(index);
     }
 
-    /** Tests see every ONNX Runtime value a run made, to check that all are closed. */
+    /** The idle token tensors this model keeps between calls; for tests. */
+    TokenPool tokenPool() {
+        return tokenPool;
+    }
+
+    /**
+     * Tests see every ONNX Runtime value a run allocated (not the pooled tensors blocks wrote into), to check that
+     * each is closed or kept in the {@link #tokenPool()}.
+     */
     void observeOutputs(Consumer<? super OnnxValue> observer) {
         this.observer = observer == null ? NO_OBSERVER : observer;
     }
@@ -399,7 +412,10 @@ public final class LayerShuffleModel implements BlockSequence<OnnxTensor>, AutoC
      */
     @Override
     public void close() {
-        guard.close(() -> exports.forEach(LoadedExport::release));
+        guard.close(() -> {
+            tokenPool.close();
+            exports.forEach(LoadedExport::release);
+        });
     }
 
     @Override

@@ -32,6 +32,8 @@ final class LoadedExport {
     private static final Set<String> TOKENS_ONLY = Set.of(TensorContract.TOKENS_OUT);
     private static final Set<String> TOKENS_AND_LOGITS =
             Set.of(TensorContract.TOKENS_OUT, TensorContract.POSITION_LOGITS);
+    private static final Set<String> LOGITS_ONLY = Set.of(TensorContract.POSITION_LOGITS);
+    private static final Set<String> TOKENS_ONLY_STEM = Set.of(TensorContract.TOKENS);
 
     private final String label;
     private final Object key;
@@ -172,8 +174,18 @@ final class LoadedExport {
 
     /** Runs the stem; the caller owns the returned tokens. */
     OnnxTensor runStem(OnnxTensor pixels, Consumer<? super OnnxValue> observer) {
-        OrtSession.Result r = stem.run(Map.of(TensorContract.PIXELS, pixels), Set.of(TensorContract.TOKENS));
-        return keepOnly(r, TensorContract.TOKENS, stem, observer);
+        return runStem(pixels, null, observer);
+    }
+
+    /**
+     * Runs the stem, writing the tokens into {@code into} (an open {@code [batch, T, D]} tensor of the pixels' batch
+     * size, returned) or, when it is null, into a tensor ONNX Runtime allocates, which the caller then owns.
+     */
+    OnnxTensor runStem(OnnxTensor pixels, OnnxTensor into, Consumer<? super OnnxValue> observer) {
+        Map<String, OnnxTensor> in = Map.of(TensorContract.PIXELS, pixels);
+        OrtSession.Result r = into == null ? stem.run(in, TOKENS_ONLY_STEM, Map.of())
+                : stem.run(in, Set.of(), Map.of(TensorContract.TOKENS, into));
+        return keepOnly(r, TensorContract.TOKENS, into, stem, observer);
     }
 
     /** A block's output: its tokens, owned by the caller, and for -predict the position logits copied out. */
@@ -188,6 +200,16 @@ final class LoadedExport {
      */
     BlockOutput runBlock(int index, OnnxTensor tokens, int slot, boolean wantLogits,
                          Consumer<? super OnnxValue> observer) {
+        return runBlock(index, tokens, slot, wantLogits, null, observer);
+    }
+
+    /**
+     * As {@link #runBlock(int, OnnxTensor, int, boolean, Consumer)}, writing the tokens into {@code into} when it is
+     * not null: an open {@code [batch, T, D]} tensor of the input's batch size, other than the input, which is
+     * returned as the output's tokens.
+     */
+    BlockOutput runBlock(int index, OnnxTensor tokens, int slot, boolean wantLogits, OnnxTensor into,
+                         Consumer<? super OnnxValue> observer) {
         GraphSession g = blocks.get(index);
         Map<String, OnnxTensor> in;
         if (positions.isEmpty()) {
@@ -201,7 +223,8 @@ final class LoadedExport {
             in = Map.of(TensorContract.TOKENS, tokens, TensorContract.POSITION, positions.get(slot));
         }
         boolean logits = wantLogits && config().variant().predictsPosition();
-        OrtSession.Result r = g.run(in, logits ? TOKENS_AND_LOGITS : TOKENS_ONLY);
+        OrtSession.Result r = into == null ? g.run(in, logits ? TOKENS_AND_LOGITS : TOKENS_ONLY, Map.of())
+                : g.run(in, logits ? LOGITS_ONLY : Set.of(), Map.of(TensorContract.TOKENS_OUT, into));
         float[][] positionLogits = null;
         if (logits) {
             try {
@@ -211,19 +234,23 @@ final class LoadedExport {
                 throw e;
             }
         }
-        return new BlockOutput(keepOnly(r, TensorContract.TOKENS_OUT, g, observer), positionLogits);
+        return new BlockOutput(keepOnly(r, TensorContract.TOKENS_OUT, into, g, observer), positionLogits);
     }
 
     /** Runs the head and copies the logits out. */
     float[][] runHead(OnnxTensor tokens, Consumer<? super OnnxValue> observer) {
-        OrtSession.Result r = head.run(Map.of(TensorContract.TOKENS, tokens), Set.of(TensorContract.LOGITS));
-        try (OnnxTensor logits = keepOnly(r, TensorContract.LOGITS, head, observer)) {
+        OrtSession.Result r = head.run(Map.of(TensorContract.TOKENS, tokens), Set.of(TensorContract.LOGITS), Map.of());
+        try (OnnxTensor logits = keepOnly(r, TensorContract.LOGITS, null, head, observer)) {
             return matrix(logits);
         }
     }
 
-    /** Closes every value of {@code r} except output {@code name}, which is returned for the caller to own. */
-    private static OnnxTensor keepOnly(OrtSession.Result r, String name, GraphSession g,
+    /**
+     * Closes every value of {@code r} that the run allocated except output {@code name}, which is returned for the
+     * caller to own; {@code pinned}, when not null, is the caller's tensor the run wrote output {@code name} into.
+     * The observer sees the values the run allocated.
+     */
+    private static OnnxTensor keepOnly(OrtSession.Result r, String name, OnnxTensor pinned, GraphSession g,
                                        Consumer<? super OnnxValue> observer) {
         OnnxValue kept;
         try {
@@ -233,7 +260,9 @@ final class LoadedExport {
                         + ", expected a tensor");
             }
             for (Map.Entry<String, OnnxValue> e : r) {
-                observer.accept(e.getValue());
+                if (e.getValue() != pinned) {
+                    observer.accept(e.getValue());
+                }
             }
         } catch (RuntimeException e) {
             r.close();

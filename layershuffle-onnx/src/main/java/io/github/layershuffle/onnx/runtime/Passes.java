@@ -22,45 +22,98 @@ final class Passes {
 
     /** Stem, the blocks of {@code plan}, head; collects the position logits of -predict blocks. */
     static Prediction predict(LoadedExport stem, List<OrtBlock> blocks, LoadedExport head, List<String> labels,
-                              OnnxTensor pixels, ExecutionPlan plan, Consumer<? super OnnxValue> observer) {
+                              TokenPool pool, OnnxTensor pixels, ExecutionPlan plan,
+                              Consumer<? super OnnxValue> observer) {
         boolean predicts = stem.config().variant().predictsPosition();
         float[][][] positionLogits = predicts ? new float[plan.size()][][] : null;
-        OnnxTensor x = stem.runStem(pixels, observer);
-        try {
+        try (Tokens x = new Tokens(pool, pixels.getInfo().getShape()[0], null)) {
+            x.advance(stem.runStem(pixels, x.target(), observer));
             for (int slot = 0; slot < plan.size(); slot++) {
                 OrtBlock b = blocks.get(plan.block(slot));
-                LoadedExport.BlockOutput out = b.export().runBlock(b.index(), x, slot, predicts, observer);
-                x.close();
-                x = out.tokens();
+                LoadedExport.BlockOutput out = b.export().runBlock(b.index(), x.current(), slot, predicts, x.target(),
+                        observer);
+                x.advance(out.tokens());
                 if (predicts) {
                     positionLogits[slot] = out.positionLogits();
                 }
             }
-            return new Prediction(head.runHead(x, observer), labels, plan, positionLogits);
-        } finally {
-            x.close();
+            return new Prediction(head.runHead(x.current(), observer), labels, plan, positionLogits);
         }
     }
 
     /** The blocks of {@code plan} on {@code input}, which stays open; the result belongs to the caller. */
-    static OnnxTensor run(List<OrtBlock> blocks, OnnxTensor input, ExecutionPlan plan,
+    static OnnxTensor run(List<OrtBlock> blocks, TokenPool pool, OnnxTensor input, ExecutionPlan plan,
                           Consumer<? super OnnxValue> observer) {
-        OnnxTensor x = input;
-        try {
+        try (Tokens x = new Tokens(pool, input.getInfo().getShape()[0], input)) {
             for (int slot = 0; slot < plan.size(); slot++) {
                 OrtBlock b = blocks.get(plan.block(slot));
-                OnnxTensor next = b.export().runBlock(b.index(), x, slot, false, observer).tokens();
-                if (x != input) {
-                    x.close();
-                }
-                x = next;
+                x.advance(b.export().runBlock(b.index(), x.current(), slot, false, x.target(), observer).tokens());
             }
-            return x;
-        } catch (RuntimeException | Error e) {
-            if (x != input) {
-                x.close();
+            return x.detach();
+        }
+    }
+
+    /**
+     * The token tensors of one pass: the latest tokens, and a spare whose memory the next block writes its output
+     * into (a pinned output), so that a pass allocates at most two token tensors however many blocks it runs, and
+     * none when the pool has them from earlier passes. The tensor a block read becomes the spare of the block after
+     * it. Closing gives the pass's tensors back to the pool; the caller's input is never pooled or closed.
+     */
+    private static final class Tokens implements AutoCloseable {
+        private final TokenPool pool;
+        private final long batch;
+        private final OnnxTensor callerInput;
+        private OnnxTensor current;
+        private OnnxTensor spare;
+
+        Tokens(TokenPool pool, long batch, OnnxTensor callerInput) {
+            this.pool = pool;
+            this.batch = batch;
+            this.callerInput = callerInput;
+            this.current = callerInput;
+        }
+
+        /** Where the next run writes: a free tensor {@code [batch, T, D]}, or null to let ONNX Runtime allocate. */
+        OnnxTensor target() {
+            if (spare == null) {
+                spare = pool.take(batch);
             }
-            throw e;
+            return spare;
+        }
+
+        /** The latest tokens. */
+        OnnxTensor current() {
+            return current;
+        }
+
+        /** A run wrote {@code out}: the target, or a tensor ONNX Runtime allocated; the tokens it read are free. */
+        void advance(OnnxTensor out) {
+            OnnxTensor free = current;
+            if (out == spare) {
+                spare = null;
+            }
+            current = out;
+            if (free != callerInput) {
+                pool.give(spare);
+                spare = free;
+            }
+        }
+
+        /** Hands the latest tokens to the caller; they leave the pass (the caller's input if no block ran). */
+        OnnxTensor detach() {
+            OnnxTensor out = current;
+            current = callerInput;
+            return out;
+        }
+
+        @Override
+        public void close() {
+            if (current != callerInput) {
+                pool.give(current);
+            }
+            pool.give(spare);
+            current = callerInput;
+            spare = null;
         }
     }
 

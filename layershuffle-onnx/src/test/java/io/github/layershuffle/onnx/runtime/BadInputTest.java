@@ -219,7 +219,13 @@ class BadInputTest {
         assertThatThrownBy(() -> LayerShuffleModel.load(dir, RuntimeOptions.builder().cuda(0).build()))
                 .isInstanceOf(LayerShuffleException.class).hasMessageContaining("onnxruntime_gpu")
                 .hasMessageContaining("CUDA");
+    }
+
+    @Test
+    void negativeOptionsAreRefusedByName() {
         assertThatThrownBy(() -> RuntimeOptions.builder().intraOpThreads(-1))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("intraOpThreads");
+        assertThatThrownBy(() -> RuntimeOptions.builder().tokenPoolBytes(-1))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("tokenPoolBytes");
     }
 }

@@ -208,10 +208,15 @@ class LayerShuffleModelTest {
         TestExport export = TestExport.of(Variant.LAYERDROP, 2);
         float[][][][] images = TestExport.images(export.config, 1, 6);
         RuntimeOptions options = RuntimeOptions.builder().intraOpThreads(1).interOpThreads(1)
-                .optimization(ai.onnxruntime.OrtSession.SessionOptions.OptLevel.NO_OPT).build();
-        assertThat(options.toString()).contains("intraOpThreads=1", "NO_OPT", "cpu");
+                .optimization(ai.onnxruntime.OrtSession.SessionOptions.OptLevel.NO_OPT).cpuArena(true)
+                .tokenPoolBytes(1024).build();
+        assertThat(options.toString()).contains("intraOpThreads=1", "NO_OPT", "cpu", "cpuArena=true",
+                "tokenPoolBytes=1024");
+        assertThat(RuntimeOptions.defaults().cpuArena()).isFalse();
+        assertThat(RuntimeOptions.defaults().tokenPoolBytes()).isEqualTo(64L << 20);
         try (LayerShuffleModel model = LayerShuffleModel.load(export.write(tmp.resolve("e")), options)) {
             assertLogits(model.predict(images), export.logits(images, ExecutionPlan.sequential(4)));
+            assertThat(model.tokenPool().toString()).contains("of 1024 bytes");
         }
     }
 }

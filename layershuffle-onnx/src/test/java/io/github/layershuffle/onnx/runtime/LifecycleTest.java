@@ -74,57 +74,122 @@ class LifecycleTest {
     }
 
     @Test
-    void twoThousandCallsLeaveNoOrtValueOpen() {
+    void twoThousandCallsLeaveNoOrtValueOpenOutsideTheBoundedPool() {
         TestExport export = TestExport.of(Variant.LAYERSHUFFLE_PREDICT, 32);
         ConcurrentLinkedQueue<OnnxValue> made = new ConcurrentLinkedQueue<>();
-        try (LayerShuffleModel model = LayerShuffleModel.load(export.write(tmp.resolve("e")))) {
+        LayerShuffleModel model = LayerShuffleModel.load(export.write(tmp.resolve("e")));
+        try (model) {
+            TokenPool pool = model.tokenPool();
             model.observeOutputs(made::add);
             float[][][][] images = TestExport.images(export.config, 2, 1);
             ExecutionPolicy policy = ExecutionPolicy.random(8);
             for (int i = 0; i < 2000; i++) {
                 model.predict(images, policy);
             }
-            // stem + 4 blocks (tokens_out and position_logits each) + head, per call
-            assertThat(made).hasSize(2000 * (1 + 4 * 2 + 1));
-            assertThat(made).allMatch(OnnxValue::isClosed, "closed");
+            // the first pass allocates two token tensors (stem, first block), every later pass writes into them;
+            // each pass allocates its 4 position_logits and the head's logits
+            assertThat(made).hasSize(2 + 2000 * (4 + 1));
+            assertThat(pool.idleCount()).isEqualTo(2);
+            assertOpenOnlyInPool(made, pool);
             made.clear();
 
-            // run(): the caller's input and the result stay open, every tensor in between is closed
+            // run(): the caller's input and the result stay open, every other tensor is closed or pooled
             try (OnnxTensor tokens = model.stem(images)) {
                 for (int i = 0; i < 500; i++) {
-                    model.run(tokens, ExecutionPlan.of(4, 3, 1, 2)).close();
+                    OnnxTensor out = model.run(tokens, ExecutionPlan.of(4, 3, 1, 2));
+                    assertThat(out).isNotSameAs(tokens);
+                    assertThat(out.isClosed()).isFalse();
+                    out.close();
                 }
                 assertThat(tokens.isClosed()).isFalse();
             }
-            assertThat(made).hasSize(1 + 500 * 3).allMatch(OnnxValue::isClosed, "closed");
+            // the stem's tokens, then one new tensor per run after the first: the result leaves with the caller
+            assertThat(made).hasSize(1 + 499);
+            assertThat(pool.idleCount()).isEqualTo(1);
+            assertOpenOnlyInPool(made, pool);
             made.clear();
 
-            // a call that fails half-way closes what it made, too: the observer fails on value 1, 2, ... 10
-            for (int failAt = 1; failAt <= 10; failAt++) {
-                made.clear();
-                int limit = failAt;
-                model.observeOutputs(v -> {
-                    made.add(v);
-                    if (made.size() == limit) {
-                        throw new IllegalStateException("injected failure");
-                    }
-                });
-                assertThatThrownBy(() -> model.predict(images, policy)).hasMessage("injected failure");
-                assertThat(made).hasSize(limit).allMatch(OnnxValue::isClosed, "closed");
-            }
-            made.clear();
+            // a call that fails half-way pools or closes what it made: the observer fails on value 1, 2, ... 5
+            // (a warm pool: the pass writes into pooled tensors and allocates only the logits)
             model.observeOutputs(null);
-            try (OnnxTensor tokens = model.stem(images)) {
-                model.observeOutputs(v -> {
-                    made.add(v);
-                    if (made.size() == 2) {
-                        throw new IllegalStateException("injected failure");
-                    }
-                });
-                assertThatThrownBy(() -> model.run(tokens, ExecutionPlan.of(4, 0, 1, 2))).hasMessage("injected failure");
-                assertThat(tokens.isClosed()).isFalse();
+            model.predict(images, policy);
+            assertThat(pool.idleCount()).isEqualTo(2);
+            for (int failAt = 1; failAt <= 5; failAt++) {
+                made.clear();
+                model.observeOutputs(failingAt(made, failAt));
+                assertThatThrownBy(() -> model.predict(images, policy)).hasMessage("injected failure");
+                assertThat(made).hasSize(failAt).allMatch(OnnxValue::isClosed, "closed");
+                assertThat(pool.idleCount()).isEqualTo(2);
             }
-            assertThat(made).allMatch(OnnxValue::isClosed, "closed");
+            // without a pool a pass allocates 7 values (stem, first block's tokens, 4 position_logits, head)
+            try (LayerShuffleModel unpooled = LayerShuffleModel.load(export.write(tmp.resolve("f")),
+                    RuntimeOptions.builder().tokenPoolBytes(0).build())) {
+                for (int failAt = 1; failAt <= 7; failAt++) {
+                    made.clear();
+                    unpooled.observeOutputs(failingAt(made, failAt));
+                    assertThatThrownBy(() -> unpooled.predict(images, policy)).hasMessage("injected failure");
+                    assertThat(made).hasSize(failAt).allMatch(OnnxValue::isClosed, "closed");
+                }
+                made.clear();
+                unpooled.observeOutputs(null);
+                try (OnnxTensor tokens = unpooled.stem(images)) {
+                    unpooled.observeOutputs(failingAt(made, 1));
+                    assertThatThrownBy(() -> unpooled.run(tokens, ExecutionPlan.of(4, 0, 1, 2)))
+                            .hasMessage("injected failure");
+                    assertThat(tokens.isClosed()).isFalse();
+                }
+                assertThat(made).hasSize(1).allMatch(OnnxValue::isClosed, "closed");
+            }
+        }
+        assertThat(model.tokenPool().idleCount()).isZero();
+    }
+
+    /** An observer that records values and throws on the {@code limit}-th. */
+    private static java.util.function.Consumer<OnnxValue> failingAt(ConcurrentLinkedQueue<OnnxValue> made, int limit) {
+        return v -> {
+            made.add(v);
+            if (made.size() == limit) {
+                throw new IllegalStateException("injected failure");
+            }
+        };
+    }
+
+    /** Every value in {@code made} is closed, except those idle in {@code pool}. */
+    private static void assertOpenOnlyInPool(ConcurrentLinkedQueue<OnnxValue> made, TokenPool pool) {
+        long open = made.stream().filter(v -> !v.isClosed()).count();
+        assertThat(open).as("open values").isLessThanOrEqualTo(pool.idleCount());
+    }
+
+    @Test
+    void closingTheModelClosesThePooledTensors() {
+        TestExport export = TestExport.of(Variant.LAYERSHUFFLE, 35);
+        ConcurrentLinkedQueue<OnnxValue> made = new ConcurrentLinkedQueue<>();
+        LayerShuffleModel model = LayerShuffleModel.load(export.write(tmp.resolve("e")));
+        model.observeOutputs(made::add);
+        for (int batch = 1; batch <= 3; batch++) {
+            model.predict(TestExport.images(export.config, batch, batch));
+        }
+        assertThat(model.tokenPool().idleCount()).isEqualTo(6);
+        assertThat(made.stream().filter(v -> !v.isClosed())).hasSize(6);
+        model.close();
+        assertThat(made).allMatch(OnnxValue::isClosed, "closed");
+        assertThat(model.tokenPool().idleCount()).isZero();
+    }
+
+    @Test
+    void withoutAPoolEveryPassClosesAllItMade() {
+        TestExport export = TestExport.of(Variant.LAYERSHUFFLE_POSITION, 36);
+        ConcurrentLinkedQueue<OnnxValue> made = new ConcurrentLinkedQueue<>();
+        try (LayerShuffleModel model = LayerShuffleModel.load(export.write(tmp.resolve("e")),
+                RuntimeOptions.builder().tokenPoolBytes(0).build())) {
+            model.observeOutputs(made::add);
+            float[][][][] images = TestExport.images(export.config, 2, 1);
+            for (int i = 0; i < 100; i++) {
+                model.predict(images, ExecutionPolicy.random(i));
+            }
+            // stem and first block allocate, the other three write into those two; plus the head's logits
+            assertThat(made).hasSize(100 * 3).allMatch(OnnxValue::isClosed, "closed");
+            assertThat(model.tokenPool().idleCount()).isZero();
         }
     }
 
