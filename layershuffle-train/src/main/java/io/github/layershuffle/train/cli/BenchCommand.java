@@ -35,11 +35,12 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--steps", defaultValue = "10", description = "Timed training steps per round (default ${DEFAULT-VALUE}).")
     int steps;
 
-    @Option(names = "--rounds", defaultValue = "15", description = "Inference rounds per batch size (default ${DEFAULT-VALUE}).")
+    @Option(names = "--rounds", defaultValue = "30", description = "Inference rounds per batch size (default ${DEFAULT-VALUE}).")
     int rounds;
 
-    @Option(names = "--threads", defaultValue = "2", description = "ONNX Runtime intra-op threads (default ${DEFAULT-VALUE}).")
-    int threads;
+    @Option(names = "--threads", defaultValue = "1,2", split = ",",
+            description = "ONNX Runtime intra-op thread counts, one row set each; at most one above 1 (default ${DEFAULT-VALUE}).")
+    int[] threads;
 
     @Option(names = "--optimization", defaultValue = "ALL_OPT",
             description = "ONNX Runtime graph optimisation for both paths: ${COMPLETION-CANDIDATES} (default ${DEFAULT-VALUE}).")
@@ -78,14 +79,15 @@ final class BenchCommand implements Callable<Integer> {
         Path dir = work != null ? work : Files.createTempDirectory("layershuffle-bench");
         List<InferenceBenchmark.Row> rows = InferenceBenchmark.run(config, dir, new int[] {1, 64}, rounds, threads,
                 optimization);
-        out.println("### Inference (ONNX Runtime " + ortVersion() + ", " + threads + " intra-op threads, "
-                + optimization + ")");
+        out.println("### Inference (ONNX Runtime " + ortVersion() + ", " + optimization + ", " + rounds + " rounds)");
         out.println();
-        out.println("| batch | composed, ms | one graph, ms | composition overhead | DJL, ms | ORT composed images/s | DJL images/s | ORT / DJL |");
-        out.println("|---:|---:|---:|---:|---:|---:|---:|---:|");
+        out.println("| intra-op threads | batch | composed, ms | one graph, ms | composition overhead, median [quartiles] "
+                + "| DJL, ms | ORT composed images/s | DJL images/s | ORT / DJL |");
+        out.println("|---:|---:|---:|---:|---|---:|---:|---:|---:|");
         for (InferenceBenchmark.Row r : rows) {
-            out.printf("| %d | %.3f | %.3f | %+.1f%% | %.3f | %.0f | %.0f | %.2fx |%n", r.batch(), r.composed() * 1e3,
-                    r.fullGraph() * 1e3, 100 * r.compositionOverhead(), r.djl() * 1e3, r.batch() / r.composed(),
+            out.printf("| %d | %d | %.3f | %.3f | %+.1f%% [%+.1f%%, %+.1f%%] | %.3f | %.0f | %.0f | %.2fx |%n",
+                    r.threads(), r.batch(), r.composed() * 1e3, r.fullGraph() * 1e3, 100 * r.overhead(),
+                    100 * r.overheadLow(), 100 * r.overheadHigh(), r.djl() * 1e3, r.batch() / r.composed(),
                     r.batch() / r.djl(), r.ortOverDjl());
         }
         out.flush();
