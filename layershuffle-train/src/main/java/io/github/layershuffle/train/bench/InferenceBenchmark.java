@@ -37,6 +37,8 @@ import java.util.SplittableRandom;
  * session on the calling thread.
  */
 public final class InferenceBenchmark {
+    /** The directory under the work directory that {@code run} exports the model to (with {@code model.onnx}). */
+    public static final String EXPORT_DIR = "bench-export";
     private static final long WARMUP_NANOS = 1_000_000_000L;
 
     /**
@@ -67,18 +69,20 @@ public final class InferenceBenchmark {
      * at each thread count and batch size, all graph optimisations on.
      */
     public static List<Row> run(ModelConfig config, Path workDir, int[] batches, int rounds, int[] threads) {
-        return run(config, workDir, batches, rounds, threads, OrtSession.SessionOptions.OptLevel.ALL_OPT);
+        return run(config, workDir, batches, rounds, threads, OrtSession.SessionOptions.OptLevel.ALL_OPT,
+                RuntimeOptions.defaults().cpuArena(), RuntimeOptions.defaults().tokenPoolBytes());
     }
 
     /**
      * As {@link #run(ModelConfig, Path, int[], int, int[])}, both ONNX Runtime paths at graph optimisation
-     * {@code level}.
+     * {@code level}, the composed model with these {@link RuntimeOptions#cpuArena()} and
+     * {@link RuntimeOptions#tokenPoolBytes()} (the single graph keeps ONNX Runtime's defaults).
      *
      * @throws IllegalArgumentException if a thread count is below 1, or more than one is above 1: ONNX Runtime
      *                                  fixes the size of the process-wide pool when it creates it
      */
     public static List<Row> run(ModelConfig config, Path workDir, int[] batches, int rounds, int[] threads,
-                                OrtSession.SessionOptions.OptLevel level) {
+                                OrtSession.SessionOptions.OptLevel level, boolean cpuArena, long tokenPoolBytes) {
         long pooled = Arrays.stream(threads).filter(t -> t > 1).distinct().count();
         if (Arrays.stream(threads).anyMatch(t -> t < 1) || pooled > 1) {
             throw new IllegalArgumentException("thread counts must be >= 1 with at most one above 1 (ONNX Runtime "
@@ -86,7 +90,7 @@ public final class InferenceBenchmark {
         }
         Checkpoint checkpoint = ModelCheckpoints.fresh(config, 1);
         Path export = OnnxExporter.builder().optFullModel(true).optOverwrite(true).build()
-                .export(checkpoint, workDir.resolve("bench-export"));
+                .export(checkpoint, workDir.resolve(EXPORT_DIR));
         ExecutionPlan plan = ExecutionPlan.sequential(config.depth());
         // the multi-threaded setting first: the first model loaded creates the process-wide pool with its size
         int[] order = Arrays.stream(threads).boxed().sorted(Comparator.reverseOrder()).mapToInt(Integer::intValue)
@@ -96,7 +100,7 @@ public final class InferenceBenchmark {
             VisionTransformer vit = ModelCheckpoints.newModel(checkpoint, manager);
             for (int t : order) {
                 RuntimeOptions options = RuntimeOptions.builder().intraOpThreads(t).optimization(level)
-                        .sharedThreadPool(t > 1).build();
+                        .sharedThreadPool(t > 1).cpuArena(cpuArena).tokenPoolBytes(tokenPoolBytes).build();
                 try (LayerShuffleModel composed = LayerShuffleModel.load(export, options);
                      OrtSession.SessionOptions so = new OrtSession.SessionOptions()) {
                     if (t > 1) {

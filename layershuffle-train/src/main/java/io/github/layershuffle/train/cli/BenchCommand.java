@@ -3,6 +3,7 @@ package io.github.layershuffle.train.cli;
 import io.github.layershuffle.api.ModelConfig;
 import io.github.layershuffle.api.Variant;
 import io.github.layershuffle.train.bench.InferenceBenchmark;
+import io.github.layershuffle.train.bench.MemoryBenchmark;
 import io.github.layershuffle.train.bench.TrainingBenchmark;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -46,6 +47,17 @@ final class BenchCommand implements Callable<Integer> {
             description = "ONNX Runtime graph optimisation for both paths: ${COMPLETION-CANDIDATES} (default ${DEFAULT-VALUE}).")
     ai.onnxruntime.OrtSession.SessionOptions.OptLevel optimization;
 
+    @Option(names = "--cpu-arena", description = "Give each session of the composed model a CPU memory arena of "
+            + "its own (RuntimeOptions.cpuArena; off by default).")
+    boolean cpuArena;
+
+    @Option(names = "--token-pool-bytes", defaultValue = "67108864",
+            description = "Bytes of token tensors the composed model keeps between calls (RuntimeOptions.tokenPoolBytes; default ${DEFAULT-VALUE}).")
+    long tokenPoolBytes;
+
+    @Option(names = "--skip-memory", description = "Leave out the memory measurement (child JVMs; Linux only).")
+    boolean skipMemory;
+
     @Option(names = "--skip-training", description = "Only the inference benchmark.")
     boolean skipTraining;
 
@@ -78,8 +90,9 @@ final class BenchCommand implements Callable<Integer> {
         }
         Path dir = work != null ? work : Files.createTempDirectory("layershuffle-bench");
         List<InferenceBenchmark.Row> rows = InferenceBenchmark.run(config, dir, new int[] {1, 64}, rounds, threads,
-                optimization);
-        out.println("### Inference (ONNX Runtime " + ortVersion() + ", " + optimization + ", " + rounds + " rounds)");
+                optimization, cpuArena, tokenPoolBytes);
+        out.println("### Inference (ONNX Runtime " + ortVersion() + ", " + optimization + ", " + rounds + " rounds"
+                + (cpuArena ? ", an arena per session" : "") + ", token pool " + tokenPoolBytes + " bytes)");
         out.println();
         out.println("| intra-op threads | batch | composed, ms | one graph, ms | composition overhead, median [quartiles] "
                 + "| DJL, ms | ORT composed images/s | DJL images/s | ORT / DJL |");
@@ -91,6 +104,20 @@ final class BenchCommand implements Callable<Integer> {
                     r.batch() / r.djl(), r.ortOverDjl());
         }
         out.flush();
+        if (!skipMemory) {
+            List<MemoryBenchmark.Row> memory = MemoryBenchmark.run(dir.resolve(InferenceBenchmark.EXPORT_DIR),
+                    new int[] {64, 256}, 20);
+            out.println();
+            out.println("### Memory (composed model, resident memory of a fresh JVM, 20 calls with random plans)");
+            out.println();
+            out.println("| batch | arena per session | after loading, MiB | added by the calls, MiB |");
+            out.println("|---:|---|---:|---:|");
+            for (MemoryBenchmark.Row r : memory) {
+                out.printf("| %d | %s | %.0f | %.0f |%n", r.batch(), r.cpuArena() ? "yes" : "no (default)",
+                        r.loadKiB() / 1024.0, r.callsKiB() / 1024.0);
+            }
+            out.flush();
+        }
         return 0;
     }
 
