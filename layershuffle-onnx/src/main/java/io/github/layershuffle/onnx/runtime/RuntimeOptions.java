@@ -113,10 +113,9 @@ public final class RuntimeOptions {
      * default suits one session; a composed model has one per graph, and with an arena each keeps its own peak
      * working memory, so consecutive blocks work in different memory, fall out of the cache, and a model holds
      * that memory once per block. Without arenas each run takes its working memory from the process heap, where
-     * the next block's run can find the memory the last one just freed. On the bench model with 2 threads at
-     * batch 64, composition cost +7% to +13% over one graph with arenas and a median of +1% without; 20 calls
-     * at batch 256 added about 765 MiB of resident memory with arenas and 370 to 440 MiB without
-     * (docs/PERFORMANCE.md).
+     * the next block's run can find the memory the last one just freed. On the bench model, 20 calls at batch
+     * 256 added 765 to 777 MiB of resident memory with arenas and 297 to 442 MiB without, and composition
+     * stayed within 5% of one graph only without them (docs/PERFORMANCE.md).
      */
     public boolean cpuArena() {
         return cpuArena;
