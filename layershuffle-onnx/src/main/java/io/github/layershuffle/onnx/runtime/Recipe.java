@@ -3,7 +3,11 @@ package io.github.layershuffle.onnx.runtime;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
+import io.github.layershuffle.api.checkpoint.AtomicFiles;
 import io.github.layershuffle.api.IncompatibleBlocksException;
 import io.github.layershuffle.api.LayerShuffleException;
 import java.io.IOException;
@@ -12,14 +16,16 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Objects;
 
 /**
  * A recipe ({@code layershuffle-recipe}, version 1; see {@code docs/FORMATS.md}): which export provides the stem
- * and the head, and which export and block fill each slot of a merged model; any order, repeats allowed.
+ * and the head, and which export and block fill each slot of a merged model; any order, repeats allowed. A
+ * recipe file is JSON, or YAML when its name ends in {@code .yaml} or {@code .yml}; both hold the same fields.
  *
  * <pre>{@code
- * Recipe recipe = Recipe.read(Path.of("merged.json"));
+ * Recipe recipe = Recipe.read(Path.of("merged.yaml"));
  * try (LayerShuffleModel merged = recipe.compose(RuntimeOptions.defaults())) { ... }
  * }</pre>
  *
@@ -33,6 +39,10 @@ public record Recipe(Path stem, Path head, List<Slot> slots) {
     public static final String FORMAT = "layershuffle-recipe";
     /** The newest recipe version this library reads and writes. */
     public static final int FORMAT_VERSION = 1;
+
+    private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory()
+            .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
+            .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES));
 
     /**
      * Checks the fields.
@@ -73,8 +83,16 @@ public record Recipe(Path stem, Path head, List<Slot> slots) {
         }
     }
 
+    /** Whether {@code file} is read and written as YAML: its name ends in {@code .yaml} or {@code .yml}. */
+    static boolean isYaml(Path file) {
+        Path name = file.getFileName();
+        String n = name == null ? "" : name.toString().toLowerCase(Locale.ROOT);
+        return n.endsWith(".yaml") || n.endsWith(".yml");
+    }
+
     /**
-     * Reads a recipe file; export paths in it are taken relative to the file's directory.
+     * Reads a recipe file, JSON or (by its name, see the class comment) YAML; export paths in it are taken relative
+     * to the file's directory.
      *
      * @throws LayerShuffleException naming the file and the missing or malformed field, or a version newer than
      *                               {@link #FORMAT_VERSION}
@@ -87,15 +105,20 @@ public record Recipe(Path stem, Path head, List<Slot> slots) {
             throw new LayerShuffleException("cannot read recipe " + file + ": " + e, e);
         }
         Path dir = file.getParent() == null ? Path.of("") : file.getParent();
+        boolean yaml = isYaml(file);
         try {
             JsonNode root;
             try {
-                root = Manifest.JSON.readTree(text);
+                root = (yaml ? YAML : Manifest.JSON).readTree(text);
             } catch (JsonProcessingException e) {
-                throw new LayerShuffleException("not valid JSON: " + e.getOriginalMessage(), e);
+                String where = e.getLocation() == null ? ""
+                        : " at line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr();
+                throw new LayerShuffleException("not valid " + (yaml ? "YAML" : "JSON") + where + ": "
+                        + e.getOriginalMessage(), e);
             }
             if (root == null || !root.isObject()) {
-                throw new LayerShuffleException("must be a JSON object");
+                throw new LayerShuffleException(yaml ? "must be a YAML mapping of the recipe's fields"
+                        : "must be a JSON object");
             }
             String format = string(root, "format");
             if (!FORMAT.equals(format)) {
@@ -138,7 +161,9 @@ public record Recipe(Path stem, Path head, List<Slot> slots) {
     }
 
     /**
-     * Writes this recipe to {@code file}, with export paths relative to the file's directory where possible.
+     * Writes this recipe to {@code file}, as YAML if its name ends in {@code .yaml} or {@code .yml} and as JSON
+     * otherwise, with export paths relative to the file's directory where possible. The file is replaced
+     * atomically: a failed write leaves the old one.
      *
      * @throws LayerShuffleException if the file cannot be written
      */
@@ -154,7 +179,9 @@ public record Recipe(Path stem, Path head, List<Slot> slots) {
             a.addObject().put("export", relative(dir, s.export())).put("block", s.block());
         }
         try {
-            Files.writeString(file, Manifest.JSON.writeValueAsString(root), StandardCharsets.UTF_8);
+            String text = isYaml(file) ? YAML.writeValueAsString(root)
+                    : Manifest.JSON.writeValueAsString(root) + "\n";
+            AtomicFiles.writeString(file, text);
         } catch (IOException e) {
             throw new LayerShuffleException("cannot write recipe " + file + ": " + e, e);
         }

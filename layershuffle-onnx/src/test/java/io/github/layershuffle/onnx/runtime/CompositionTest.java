@@ -103,6 +103,60 @@ class CompositionTest {
     }
 
     @Test
+    void yamlRecipesReadAndWriteLikeJson() throws Exception {
+        Path recipe = tmp.resolve("merged.yaml");
+        Files.writeString(recipe, """
+                # a Frankenstein model: stem of b, head of a
+                format: layershuffle-recipe
+                version: 1
+                stem: exports/b
+                head: ./exports/a
+                slots:
+                  - export: exports/a
+                    block: 2
+                  - {export: exports/b, block: 0}
+                  - export: exports/b
+                    block: 0
+                """);
+        float[][][][] images = TestExport.images(a.config, 2, 5);
+        try (LayerShuffleModel merged = LayerShuffleModel.compose(recipe)) {
+            ExecutionPlan plan = ExecutionPlan.of(3, 2, 0, 1);
+            assertLogits(merged.predict(images, plan),
+                    expected(images, b, a, plan, List.of(a, b, b), new int[] {2, 0, 0}));
+        }
+        Recipe read = Recipe.read(recipe);
+        assertThat(read.slots()).containsExactly(new Recipe.Slot(tmp.resolve("exports/a"), 2),
+                new Recipe.Slot(tmp.resolve("exports/b"), 0), new Recipe.Slot(tmp.resolve("exports/b"), 0));
+        Path yml = tmp.resolve("sub/copy.yml");
+        Files.createDirectories(yml.getParent());
+        read.write(yml);
+        assertThat(Files.readString(yml)).contains("format: layershuffle-recipe", "export: ../exports/a")
+                .doesNotContain("{");
+        assertThat(Recipe.read(yml)).isEqualTo(read);
+        Path json = tmp.resolve("sub/copy.json");
+        read.write(json);
+        assertThat(Files.readString(json)).startsWith("{");
+        assertThat(Recipe.read(json)).isEqualTo(read);
+    }
+
+    @Test
+    void badYamlRecipesNameTheFault() throws Exception {
+        Path recipe = tmp.resolve("bad.yml");
+        Files.writeString(recipe, "format: layershuffle-recipe\nversion: 1\nslots: [unclosed\n");
+        assertThatThrownBy(() -> Recipe.read(recipe)).isInstanceOf(LayerShuffleException.class)
+                .hasMessageContaining("bad.yml").hasMessageContaining("not valid YAML at line");
+        Files.writeString(recipe, "- just\n- a list\n");
+        assertThatThrownBy(() -> Recipe.read(recipe)).hasMessageContaining("YAML mapping");
+        Files.writeString(recipe, "format: layershuffle-recipe\nversion: 1\nstem: exports/a\nhead: exports/a\n"
+                + "slots:\n  - export: exports/a\n    block: \"2\"\n");
+        assertThatThrownBy(() -> Recipe.read(recipe)).hasMessageContaining("slots[0].block")
+                .hasMessageContaining("integer");
+        Files.writeString(recipe, "format: layershuffle-recipe\nversion: 2\nstem: a\nhead: a\n"
+                + "slots: [{export: a, block: 0}]\n");
+        assertThatThrownBy(() -> Recipe.read(recipe)).hasMessageContaining("version 2");
+    }
+
+    @Test
     void badRecipesNameTheFault() throws Exception {
         Path recipe = tmp.resolve("bad.json");
         Files.writeString(recipe, "{\"format\":\"layershuffle-recipe\",\"version\":3,\"stem\":\"a\",\"head\":\"a\","
