@@ -23,7 +23,9 @@ import java.util.stream.IntStream;
 /**
  * An exported LayerShuffle model on ONNX Runtime: the stem, the blocks and the head each run in their own
  * session, and the blocks run in the order an {@link ExecutionPolicy} or {@link ExecutionPlan} gives. The
- * tokens pass from session to session as ONNX Runtime tensors, never copied through Java arrays.
+ * tokens pass from session to session as ONNX Runtime tensors, never copied through Java arrays; each block
+ * writes its output into the tensor the block before it read, and the model keeps those tensors for later calls
+ * ({@link RuntimeOptions#tokenPoolBytes()}).
  *
  * <pre>{@code
  * try (LayerShuffleModel model = LayerShuffleModel.load(Path.of("exports/fashion-shuffle"))) {

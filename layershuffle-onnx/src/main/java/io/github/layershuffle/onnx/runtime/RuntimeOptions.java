@@ -10,8 +10,8 @@ import java.util.EnumSet;
 import java.util.Objects;
 
 /**
- * How {@link LayerShuffleModel} opens its ONNX Runtime sessions: thread counts, graph optimisation, and the
- * execution provider. Immutable.
+ * How {@link LayerShuffleModel} opens its ONNX Runtime sessions and uses memory: thread counts and the shared
+ * thread pool, graph optimisation, arenas, the token pool, and the execution provider. Immutable.
  *
  * <pre>{@code
  * RuntimeOptions cpu = RuntimeOptions.builder().intraOpThreads(4).build();
