@@ -12,8 +12,10 @@ import java.util.Objects;
 import java.util.function.Consumer;
 
 /**
- * The one place where blocks run in plan order on ONNX Runtime. Each tensor a session returns is handed
- * straight to the next session and closed as soon as the next one has run, also when a run fails.
+ * The one place where blocks run in plan order on ONNX Runtime. Each session's output tensor is handed straight
+ * to the next session, which writes its own output into the tensor the block before it read (a pinned output).
+ * When the pass ends, also when a run fails, its token tensors go back to the model's {@link TokenPool}, or are
+ * closed if the pool is full; what the caller receives is the caller's to close.
  */
 final class Passes {
 
