@@ -39,8 +39,9 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--rounds", defaultValue = "30", description = "Inference rounds per batch size (default ${DEFAULT-VALUE}).")
     int rounds;
 
-    @Option(names = "--threads", defaultValue = "1,2", split = ",",
-            description = "ONNX Runtime intra-op thread counts, one row set each; at most one above 1 (default ${DEFAULT-VALUE}).")
+    @Option(names = "--threads", split = ",", paramLabel = "N",
+            description = "ONNX Runtime intra-op thread counts, one row set each; at most one above 1 (default: 1 and "
+                    + "this machine's processor count).")
     int[] threads;
 
     @Option(names = "--optimization", defaultValue = "ALL_OPT",
@@ -89,7 +90,9 @@ final class BenchCommand implements Callable<Integer> {
             out.flush();
         }
         Path dir = work != null ? work : Files.createTempDirectory("layershuffle-bench");
-        List<InferenceBenchmark.Row> rows = InferenceBenchmark.run(config, dir, new int[] {1, 64}, rounds, threads,
+        int cores = Runtime.getRuntime().availableProcessors();
+        int[] threadCounts = threads != null ? threads : cores > 1 ? new int[] {1, cores} : new int[] {1};
+        List<InferenceBenchmark.Row> rows = InferenceBenchmark.run(config, dir, new int[] {1, 64}, rounds, threadCounts,
                 optimization, cpuArena, tokenPoolBytes);
         out.println("### Inference (ONNX Runtime " + ortVersion() + ", " + optimization + ", " + rounds + " rounds"
                 + (cpuArena ? ", an arena per session" : "") + ", token pool " + tokenPoolBytes + " bytes)");
