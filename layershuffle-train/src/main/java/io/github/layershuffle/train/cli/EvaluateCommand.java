@@ -4,15 +4,19 @@ import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.github.layershuffle.api.ModelConfig;
 import io.github.layershuffle.api.checkpoint.Checkpoint;
+import io.github.layershuffle.onnx.runtime.LayerShuffleModel;
 import io.github.layershuffle.train.checkpoint.ModelCheckpoints;
 import io.github.layershuffle.train.data.DatasetSplits;
 import io.github.layershuffle.train.data.FashionMnist;
 import io.github.layershuffle.train.data.ImageDataset;
 import io.github.layershuffle.train.eval.CheckpointMerge;
 import io.github.layershuffle.train.eval.Evaluator;
+import io.github.layershuffle.train.eval.Stat;
 import io.github.layershuffle.train.eval.Summary;
+import io.github.layershuffle.train.experiment.OrtEvaluation;
 import io.github.layershuffle.train.model.VisionTransformer;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -20,6 +24,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.OptionalDouble;
 import java.util.concurrent.Callable;
 import java.util.stream.LongStream;
 import picocli.CommandLine.Command;
@@ -28,7 +33,10 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-/** {@code layershuffle evaluate}: accuracy of checkpoints, merges and ensembles under execution policies. */
+/**
+ * {@code layershuffle evaluate}: accuracy of checkpoints, merges and ensembles under execution policies, and of
+ * exports and recipes as ONNX Runtime runs them.
+ */
 @Command(name = "evaluate", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Measure top-1/top-5 accuracy and loss of checkpoints under execution policies: in "
                 + "order, in a fresh random order per batch (mean ± std over seeds), pruned to k blocks, or a "
@@ -39,7 +47,8 @@ import picocli.CommandLine.Spec;
             "      --keep 3,6,9",
             "  layershuffle evaluate --merge a.safetensors:0-5 --merge b.safetensors:6-11",
             "  layershuffle evaluate --ensemble a.safetensors b.safetensors c.safetensors",
-            "  layershuffle evaluate --random-merges 20 runs/ls-*/best.safetensors"})
+            "  layershuffle evaluate --random-merges 20 runs/ls-*/best.safetensors",
+            "  layershuffle evaluate --onnx exports/ls --onnx merged.yaml --policy random --keep 6"})
 final class EvaluateCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -63,6 +72,11 @@ final class EvaluateCommand implements Callable<Integer> {
     @Option(names = "--head", paramLabel = "FILE", description = "With --merge: the checkpoint whose head to use "
             + "(default: the stem's).")
     Path head;
+
+    @Option(names = "--onnx", paramLabel = "EXPORT|RECIPE", description = "An export directory, or a recipe "
+            + "file (.json, .yaml, .yml) composing blocks of several exports, to evaluate on ONNX Runtime as the "
+            + "library runs it, one session per block (repeatable; with or without CHECKPOINTs).")
+    List<Path> onnx = new ArrayList<>();
 
     @Option(names = "--random-merges", paramLabel = "N", description = "Evaluate N random merges of the "
             + "CHECKPOINTs (slot i takes block i of a different checkpoint), mean ± std.")
@@ -110,39 +124,112 @@ final class EvaluateCommand implements Callable<Integer> {
         validate();
         List<PolicySpec> specs = policySpecs();
         List<Summary> results = new ArrayList<>();
+        List<OrtSummary> ortResults = new ArrayList<>();
         try (ProgressBars bars = new ProgressBars(!quiet); NDManager manager = NDManager.newBaseManager()) {
-            List<Named> models = models(manager);
-            ModelConfig config = models.isEmpty() ? null : models.get(0).model.config();
-            if (config == null) {
-                config = Checkpoint.read(checkpoints.get(0)).config();
+            if (!checkpoints.isEmpty() || !merge.isEmpty()) {
+                List<Named> models = models(manager);
+                ModelConfig config = models.isEmpty() ? Checkpoint.read(checkpoints.get(0)).config()
+                        : models.get(0).model.config();
+                Evaluator evaluator = Evaluator.builder(dataset(config)).optBatchSize(batchSize)
+                        .optListener(bars.evaluationListener()).build();
+                for (PolicySpec p : specs) {
+                    List<Long> seedList = seeds(p);
+                    if (randomMerges != null) {
+                        List<CheckpointMerge.Source> sources = checkpoints.stream()
+                                .map(CheckpointMerge.Source::read).toList();
+                        results.add(evaluator.randomMerges(sources, randomMerges, p.policy(), seed,
+                                manager.getDevice()));
+                    } else if (ensemble) {
+                        results.add(evaluator.ensemble("ensemble of " + models.size(),
+                                models.stream().map(n -> n.model).toList(), p.policy(), seedList));
+                    } else {
+                        for (Named n : models) {
+                            results.add(evaluator.evaluate(n.name, n.model, p.policy(), seedList));
+                        }
+                    }
+                }
             }
-            Evaluator evaluator = Evaluator.builder(dataset(config)).optBatchSize(batchSize)
-                    .optListener(bars.evaluationListener()).build();
-            for (PolicySpec p : specs) {
-                List<Long> seedList = LongStream.range(seed, seed + (p.random() ? seeds : 1)).boxed().toList();
-                if (randomMerges != null) {
-                    List<CheckpointMerge.Source> sources = checkpoints.stream().map(CheckpointMerge.Source::read)
-                            .toList();
-                    results.add(evaluator.randomMerges(sources, randomMerges, p.policy(), seed,
-                            manager.getDevice()));
-                } else if (ensemble) {
-                    results.add(evaluator.ensemble("ensemble of " + models.size(),
-                            models.stream().map(n -> n.model).toList(), p.policy(), seedList));
-                } else {
-                    for (Named n : models) {
-                        results.add(evaluator.evaluate(n.name, n.model, p.policy(), seedList));
+            for (Path source : onnx) {
+                try (LayerShuffleModel model = openOnnx(source)) {
+                    ImageDataset d = dataset(model.config());
+                    for (PolicySpec p : specs) {
+                        List<OrtEvaluation> runs = new ArrayList<>();
+                        for (long s : seeds(p)) {
+                            runs.add(OrtEvaluation.evaluate(model, d, p.policy(), s, batchSize,
+                                    bars.evaluationListener()));
+                        }
+                        ortResults.add(new OrtSummary(source.toString(), p.policy().toString(),
+                                p.policy().seeded(seed).planForPass(model.size(), 0).size(), runs));
                     }
                 }
             }
         }
-        print(results);
+        if (!results.isEmpty()) {
+            print(results);
+        }
+        if (!ortResults.isEmpty()) {
+            printOrt(ortResults);
+        }
         if (json != null) {
             ArrayNode array = new ObjectMapper().createArrayNode();
             results.forEach(r -> array.add(r.toJson()));
+            ortResults.forEach(r -> array.add(r.toJson()));
             Files.writeString(json, new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
                     .writeValueAsString(array));
         }
         return 0;
+    }
+
+    private List<Long> seeds(PolicySpec p) {
+        return LongStream.range(seed, seed + (p.random() ? seeds : 1)).boxed().toList();
+    }
+
+    /** An export directory, or a recipe file, as a model on ONNX Runtime. */
+    private static LayerShuffleModel openOnnx(Path source) {
+        if (Files.isDirectory(source)) {
+            return LayerShuffleModel.load(source);
+        }
+        if (Files.isRegularFile(source)) {
+            return LayerShuffleModel.compose(source);
+        }
+        throw new IllegalArgumentException("--onnx " + source + ": no such export directory or recipe file");
+    }
+
+    /** One ONNX Runtime model under one policy, over its seeds. */
+    private record OrtSummary(String model, String policy, int blocks, List<OrtEvaluation> runs) {
+        Stat top1() {
+            return Stat.of(runs.stream().map(OrtEvaluation::top1).toList());
+        }
+
+        java.util.Optional<Stat> positionAccuracy() {
+            if (runs.get(0).positionAccuracy().isEmpty()) {
+                return java.util.Optional.empty();
+            }
+            return java.util.Optional.of(Stat.of(runs.stream().map(r -> r.positionAccuracy().orElseThrow())
+                    .toList()));
+        }
+
+        ObjectNode toJson() {
+            ObjectNode n = new ObjectMapper().createObjectNode();
+            n.put("model", model);
+            n.put("runtime", "onnxruntime");
+            n.put("policy", policy);
+            n.put("blocks", blocks);
+            n.set("top1", top1().toJson());
+            positionAccuracy().ifPresent(s -> n.set("positionAccuracy", s.toJson()));
+            ArrayNode list = n.putArray("runs");
+            for (OrtEvaluation r : runs) {
+                ObjectNode o = list.addObject();
+                o.put("top1", r.top1());
+                OptionalDouble slots = r.positionAccuracy();
+                if (slots.isPresent()) {
+                    o.put("positionAccuracy", slots.getAsDouble());
+                }
+                o.put("images", r.images());
+                o.put("seconds", r.seconds());
+            }
+            return n;
+        }
     }
 
     private void validate() {
@@ -151,8 +238,12 @@ final class EvaluateCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--merge builds one model from its slots; give no CHECKPOINT, "
                     + "--ensemble or --random-merges with it");
         }
-        if (!merging && checkpoints.isEmpty()) {
-            throw new IllegalArgumentException("give at least one CHECKPOINT, or --merge FILE:BLOCKS");
+        if (!merging && checkpoints.isEmpty() && onnx.isEmpty()) {
+            throw new IllegalArgumentException("give at least one CHECKPOINT, --merge FILE:BLOCKS or --onnx "
+                    + "EXPORT|RECIPE");
+        }
+        if ((ensemble || randomMerges != null) && checkpoints.isEmpty()) {
+            throw new IllegalArgumentException("--ensemble and --random-merges need CHECKPOINTs");
         }
         if (ensemble && randomMerges != null) {
             throw new IllegalArgumentException("choose one of --ensemble and --random-merges");
@@ -195,6 +286,23 @@ final class EvaluateCommand implements Callable<Integer> {
                     + "', expected one of test, validation, train");
         };
         return limit == null ? d : d.sample(limit, seed);
+    }
+
+    private void printOrt(List<OrtSummary> results) {
+        boolean positions = results.stream().anyMatch(r -> r.positionAccuracy().isPresent());
+        Table table = positions
+                ? new Table("evaluation on ONNX Runtime", "model", "policy", "blocks", "runs", "images", "top-1",
+                        "slot accuracy")
+                : new Table("evaluation on ONNX Runtime", "model", "policy", "blocks", "runs", "images", "top-1");
+        for (OrtSummary r : results) {
+            List<Object> row = new ArrayList<>(List.of(r.model(), r.policy(), r.blocks(), r.runs().size(),
+                    r.runs().get(0).images(), r.top1().percent()));
+            if (positions) {
+                row.add(r.positionAccuracy().map(Stat::percent).orElse("-"));
+            }
+            table.row(row.toArray());
+        }
+        table.print(spec.commandLine().getOut());
     }
 
     private List<PolicySpec> policySpecs() {

@@ -231,4 +231,58 @@ class LayerShuffleCliTest {
         assertThat(again.code()).isEqualTo(LayerShuffleCli.EXIT_FAILURE);
         assertThat(again.err().strip().lines()).hasSize(1);
     }
+
+    @Test
+    void evaluateRunsExportsAndRecipesOnOnnxRuntimeLikeTheirCheckpoints() throws IOException {
+        Path data = imageTree(dir.resolve("data"), 6);
+        ModelConfig c = tinyConfig(Variant.LAYERSHUFFLE_PREDICT);
+        Checkpoint a = io.github.layershuffle.train.model.TestModels.randomCheckpoint(c, 5);
+        Checkpoint b = new Checkpoint(c, a.family(), Map.of(),
+                io.github.layershuffle.train.model.TestModels.randomCheckpoint(c, 6).tensors());
+        Path fa = dir.resolve("a.safetensors");
+        a.write(fa);
+        Path ea = io.github.layershuffle.onnx.export.OnnxExporter.builder().build().export(a, dir.resolve("ea"));
+        Path eb = io.github.layershuffle.onnx.export.OnnxExporter.builder().build().export(b, dir.resolve("eb"));
+        Path recipe = dir.resolve("merged.yaml");
+        Files.writeString(recipe, "format: layershuffle-recipe\nversion: 1\nstem: ea\nhead: eb\nslots:\n"
+                + "  - {export: eb, block: 2}\n  - {export: ea, block: 0}\n  - {export: ea, block: 0}\n");
+        Path json = dir.resolve("r.json");
+        Run r = run("evaluate", fa.toString(), "--onnx", ea.toString(), "--onnx", recipe.toString(), "--data",
+                data.toString(), "--policy", "sequential,random", "--seeds", "2", "--quiet", "--json",
+                json.toString());
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(r.out()).contains("evaluation on ONNX Runtime").contains("merged.yaml").contains("slot accuracy");
+
+        // the export runs on ONNX Runtime what the checkpoint runs on DJL: the same plans, the same predictions
+        com.fasterxml.jackson.databind.JsonNode rows = new com.fasterxml.jackson.databind.ObjectMapper()
+                .readTree(json.toFile());
+        assertThat(rows).hasSize(2 + 2 + 2);
+        for (String policy : new String[] {"sequential()", "random()"}) {
+            com.fasterxml.jackson.databind.JsonNode djl = find(rows, fa.toString(), policy);
+            com.fasterxml.jackson.databind.JsonNode ort = find(rows, ea.toString(), policy);
+            assertThat(ort.get("runtime").asText()).isEqualTo("onnxruntime");
+            assertThat(ort.get("top1").get("mean").asDouble()).as(policy)
+                    .isEqualTo(djl.get("top1").get("mean").asDouble());
+            assertThat(ort.get("positionAccuracy").get("mean").asDouble()).as(policy)
+                    .isEqualTo(djl.get("positionAccuracy").get("mean").asDouble());
+            assertThat(ort.get("runs")).hasSize(policy.startsWith("random") ? 2 : 1);
+        }
+        assertThat(find(rows, recipe.toString(), "sequential()").get("blocks").asInt()).isEqualTo(3);
+
+        Run missing = run("evaluate", "--onnx", dir.resolve("nowhere").toString(), "--data", data.toString());
+        assertThat(missing.code()).isEqualTo(LayerShuffleCli.EXIT_FAILURE);
+        assertThat(missing.err()).contains("nowhere").contains("no such export directory or recipe file");
+        Run ensembleOfNothing = run("evaluate", "--ensemble", "--onnx", ea.toString(), "--data", data.toString());
+        assertThat(ensembleOfNothing.err()).contains("--ensemble and --random-merges need CHECKPOINTs");
+    }
+
+    private static com.fasterxml.jackson.databind.JsonNode find(com.fasterxml.jackson.databind.JsonNode rows,
+                                                                 String model, String policy) {
+        for (com.fasterxml.jackson.databind.JsonNode row : rows) {
+            if (row.get("model").asText().equals(model) && row.get("policy").asText().equals(policy)) {
+                return row;
+            }
+        }
+        throw new AssertionError("no row for " + model + " under " + policy + " in " + rows);
+    }
 }
