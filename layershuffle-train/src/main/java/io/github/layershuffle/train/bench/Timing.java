@@ -14,11 +14,7 @@ final class Timing {
         }
         double[] perCall = new double[rounds];
         for (int r = 0; r < rounds; r++) {
-            long t0 = System.nanoTime();
-            for (int i = 0; i < calls; i++) {
-                call.run();
-            }
-            perCall[r] = (System.nanoTime() - t0) / 1e9 / calls;
+            perCall[r] = time(call, calls);
         }
         Arrays.sort(perCall);
         return perCall[rounds / 2];

@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.github.layershuffle.api.ModelConfig;
 import io.github.layershuffle.api.checkpoint.Checkpoint;
@@ -24,6 +25,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.OptionalDouble;
 import java.util.concurrent.Callable;
 import java.util.stream.LongStream;
@@ -158,7 +160,7 @@ final class EvaluateCommand implements Callable<Integer> {
                             runs.add(OrtEvaluation.evaluate(model, d, p.policy(), s, batchSize,
                                     bars.evaluationListener()));
                         }
-                        ortResults.add(new OrtSummary(source.toString(), p.policy().toString(),
+                        ortResults.add(OrtSummary.of(source.toString(), p.policy().toString(),
                                 p.policy().seeded(seed).planForPass(model.size(), 0).size(), runs));
                     }
                 }
@@ -195,28 +197,30 @@ final class EvaluateCommand implements Callable<Integer> {
         throw new IllegalArgumentException("--onnx " + source + ": no such export directory or recipe file");
     }
 
-    /** One ONNX Runtime model under one policy, over its seeds. */
-    private record OrtSummary(String model, String policy, int blocks, List<OrtEvaluation> runs) {
-        Stat top1() {
-            return Stat.of(runs.stream().map(OrtEvaluation::top1).toList());
-        }
+    /**
+     * One ONNX Runtime model under one policy, over its seeds.
+     *
+     * @param top1             over the runs
+     * @param positionAccuracy over the runs, for LayerShuffle-predict models
+     */
+    private record OrtSummary(String model, String policy, int blocks, List<OrtEvaluation> runs, Stat top1,
+                              Optional<Stat> positionAccuracy) {
 
-        java.util.Optional<Stat> positionAccuracy() {
-            if (runs.get(0).positionAccuracy().isEmpty()) {
-                return java.util.Optional.empty();
-            }
-            return java.util.Optional.of(Stat.of(runs.stream().map(r -> r.positionAccuracy().orElseThrow())
-                    .toList()));
+        static OrtSummary of(String model, String policy, int blocks, List<OrtEvaluation> runs) {
+            Stat top1 = Stat.of(runs.stream().map(OrtEvaluation::top1).toList());
+            Optional<Stat> slots = runs.get(0).positionAccuracy().isEmpty() ? Optional.empty()
+                    : Optional.of(Stat.of(runs.stream().map(r -> r.positionAccuracy().orElseThrow()).toList()));
+            return new OrtSummary(model, policy, blocks, List.copyOf(runs), top1, slots);
         }
 
         ObjectNode toJson() {
-            ObjectNode n = new ObjectMapper().createObjectNode();
+            ObjectNode n = JsonNodeFactory.instance.objectNode();
             n.put("model", model);
             n.put("runtime", "onnxruntime");
             n.put("policy", policy);
             n.put("blocks", blocks);
-            n.set("top1", top1().toJson());
-            positionAccuracy().ifPresent(s -> n.set("positionAccuracy", s.toJson()));
+            n.set("top1", top1.toJson());
+            positionAccuracy.ifPresent(s -> n.set("positionAccuracy", s.toJson()));
             ArrayNode list = n.putArray("runs");
             for (OrtEvaluation r : runs) {
                 ObjectNode o = list.addObject();
