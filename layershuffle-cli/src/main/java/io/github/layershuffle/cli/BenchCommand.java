@@ -1,0 +1,143 @@
+package io.github.layershuffle.cli;
+
+import io.github.layershuffle.api.ModelConfig;
+import io.github.layershuffle.api.Variant;
+import io.github.layershuffle.cli.bench.InferenceBenchmark;
+import io.github.layershuffle.cli.bench.MemoryBenchmark;
+import io.github.layershuffle.cli.bench.TrainingBenchmark;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.LocalDate;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code layershuffle bench}: training throughput and share of the machine's matrix-product FLOP/s, and
+ * per-block composition against one graph, and ONNX Runtime against DJL. Prints Markdown for
+ * docs/PERFORMANCE.md.
+ */
+@Command(name = "bench", mixinStandardHelpOptions = true,
+        description = {"Measure training throughput (images/s and share of this machine's measured matmul FLOP/s) "
+                + "and inference (per-block composition vs one ONNX graph, ONNX Runtime vs DJL) for the small "
+                + "Fashion-MNIST model (28x28, patch 4, 12 blocks of width 64). Prints Markdown.",
+            "Ratios compare runs made in this process, interleaved round by round."})
+final class BenchCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--batch", defaultValue = "64", description = "Training batch size (default ${DEFAULT-VALUE}).")
+    int batch;
+
+    @Option(names = "--steps", defaultValue = "10", description = "Timed training steps per round (default ${DEFAULT-VALUE}).")
+    int steps;
+
+    @Option(names = "--rounds", defaultValue = "30", description = "Inference rounds per batch size (default ${DEFAULT-VALUE}).")
+    int rounds;
+
+    @Option(names = "--threads", split = ",", paramLabel = "N",
+            description = "ONNX Runtime intra-op thread counts, one row set each; at most one above 1 (default: 1 and "
+                    + "this machine's processor count).")
+    int[] threads;
+
+    @Option(names = "--optimization", defaultValue = "ALL_OPT",
+            description = "ONNX Runtime graph optimisation for both paths: ${COMPLETION-CANDIDATES} (default ${DEFAULT-VALUE}).")
+    ai.onnxruntime.OrtSession.SessionOptions.OptLevel optimization;
+
+    @Option(names = "--cpu-arena", description = "Give each session of the composed model a CPU memory arena of "
+            + "its own (RuntimeOptions.cpuArena; off by default).")
+    boolean cpuArena;
+
+    @Option(names = "--token-pool-bytes", defaultValue = "67108864",
+            description = "Bytes of token tensors the composed model keeps between calls (RuntimeOptions.tokenPoolBytes; default ${DEFAULT-VALUE}).")
+    long tokenPoolBytes;
+
+    @Option(names = "--skip-memory", description = "Leave out the memory measurement (child JVMs; Linux only).")
+    boolean skipMemory;
+
+    @Option(names = "--skip-training", description = "Only the inference benchmark.")
+    boolean skipTraining;
+
+    @Option(names = "--work", description = "Where to write the benchmark's export (default: a temporary directory).")
+    Path work;
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter out = spec.commandLine().getOut();
+        ModelConfig config = ModelConfig.builder().variant(Variant.LAYERSHUFFLE).build();
+        out.printf("Measured %s on %s (%d cores, %d MiB max heap), Java %s.%n%n", LocalDate.now(), cpuModel(),
+                Runtime.getRuntime().availableProcessors(), Runtime.getRuntime().maxMemory() >> 20,
+                System.getProperty("java.version"));
+        if (!skipTraining) {
+            TrainingBenchmark.Result t = TrainingBenchmark.run(config, batch, steps);
+            out.println("### Training (DJL, PyTorch engine, CPU)");
+            out.println();
+            out.println("| matrix product | GFLOP/s |");
+            out.println("|---|---:|");
+            for (TrainingBenchmark.Matmul m : t.matmuls()) {
+                out.printf("| %s | %.1f |%n", m.shape(), m.flopsPerSecond() / 1e9);
+            }
+            out.println();
+            out.println("| model | batch | images/s | GFLOP per image (fwd+bwd) | achieved GFLOP/s | share of peak matmul |");
+            out.println("|---|---:|---:|---:|---:|---:|");
+            out.printf("| %s, %d blocks x %d | %d | %.0f | %.3f | %.1f | %.0f%% |%n%n", config.variant(),
+                    config.depth(), config.width(), t.batchSize(), t.imagesPerSecond(), t.flopsPerImage() / 1e9,
+                    t.achievedFlopsPerSecond() / 1e9, 100 * t.shareOfPeak());
+            out.flush();
+        }
+        Path dir = work != null ? work : Files.createTempDirectory("layershuffle-bench");
+        int cores = Runtime.getRuntime().availableProcessors();
+        int[] threadCounts = threads != null ? threads : cores > 1 ? new int[] {1, cores} : new int[] {1};
+        List<InferenceBenchmark.Row> rows = InferenceBenchmark.run(config, dir, new int[] {1, 64}, rounds, threadCounts,
+                optimization, cpuArena, tokenPoolBytes);
+        out.println("### Inference (ONNX Runtime " + ortVersion() + ", " + optimization + ", " + rounds + " rounds"
+                + (cpuArena ? ", an arena per session" : "") + ", token pool " + tokenPoolBytes + " bytes)");
+        out.println();
+        out.println("| intra-op threads | batch | composed, ms | one graph, ms | composition overhead, median [quartiles] "
+                + "| DJL, ms | ORT composed images/s | DJL images/s | ORT / DJL |");
+        out.println("|---:|---:|---:|---:|---|---:|---:|---:|---:|");
+        for (InferenceBenchmark.Row r : rows) {
+            out.printf("| %d | %d | %.3f | %.3f | %+.1f%% [%+.1f%%, %+.1f%%] | %.3f | %.0f | %.0f | %.2fx |%n",
+                    r.threads(), r.batch(), r.composed() * 1e3, r.fullGraph() * 1e3, 100 * r.overhead(),
+                    100 * r.overheadLow(), 100 * r.overheadHigh(), r.djl() * 1e3, r.batch() / r.composed(),
+                    r.batch() / r.djl(), r.ortOverDjl());
+        }
+        out.flush();
+        if (!skipMemory) {
+            List<MemoryBenchmark.Row> memory = MemoryBenchmark.run(dir.resolve(InferenceBenchmark.EXPORT_DIR),
+                    new int[] {64, 256}, 20);
+            out.println();
+            out.println("### Memory (composed model, resident memory of a fresh JVM, 20 calls with random plans)");
+            out.println();
+            out.println("| batch | arena per session | after loading, MiB | added by the calls, MiB |");
+            out.println("|---:|---|---:|---:|");
+            for (MemoryBenchmark.Row r : memory) {
+                out.printf("| %d | %s | %.0f | %.0f |%n", r.batch(), r.cpuArena() ? "yes" : "no (default)",
+                        r.loadKiB() / 1024.0, r.callsKiB() / 1024.0);
+            }
+            out.flush();
+        }
+        return 0;
+    }
+
+    private static String ortVersion() {
+        return ai.onnxruntime.OrtEnvironment.getEnvironment().getVersion();
+    }
+
+    private static String cpuModel() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/cpuinfo"))) {
+                if (line.startsWith("model name")) {
+                    return line.substring(line.indexOf(':') + 1).strip();
+                }
+            }
+        } catch (java.io.IOException | RuntimeException e) {
+            // not Linux: fall through
+        }
+        return System.getProperty("os.arch");
+    }
+}

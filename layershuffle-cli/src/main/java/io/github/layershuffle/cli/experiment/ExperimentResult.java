@@ -1,0 +1,72 @@
+package io.github.layershuffle.cli.experiment;
+
+import io.github.layershuffle.api.Variant;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * What an {@link Experiment} has measured so far: the numbers, the probe's 2-D projections, and how long
+ * each finished unit took. A result of an unfinished run holds what its finished units wrote.
+ *
+ * @param settings     what was run
+ * @param directory    the run directory
+ * @param measurements per method and metric, the values
+ * @param probePlots   per probed method, one block's outputs projected to 2-D, coloured by slot
+ * @param units        every finished unit and its duration, in the order the experiment runs them
+ * @param pending      units not finished yet (empty when the run is complete)
+ * @param epochSeconds per training ({@code base}, {@code <method>-s<seed>}), the seconds of each epoch
+ * @param invocations  the invocations that ran units, in the order they started
+ */
+public record ExperimentResult(ExperimentSettings settings, Path directory, Measurements measurements,
+                               Map<Variant, ProbePlot> probePlots, List<UnitTime> units, List<String> pending,
+                               Map<String, List<Double>> epochSeconds, List<Invocation> invocations) {
+
+    /** Copies the collections. */
+    public ExperimentResult {
+        Objects.requireNonNull(settings, "settings");
+        Objects.requireNonNull(directory, "directory");
+        Objects.requireNonNull(measurements, "measurements");
+        probePlots = Map.copyOf(probePlots);
+        units = List.copyOf(units);
+        pending = List.copyOf(pending);
+        epochSeconds = Map.copyOf(epochSeconds);
+        invocations = List.copyOf(invocations);
+    }
+
+    /** Whether every unit has finished. */
+    public boolean isComplete() {
+        return pending.isEmpty();
+    }
+
+    /**
+     * One block's outputs in 2-D (first two principal components), with the slot it ran in.
+     *
+     * @param block the block index
+     * @param xy    {@code [image][2]}
+     * @param slots the slot of each point
+     */
+    public record ProbePlot(int block, double[][] xy, int[] slots) {
+    }
+
+    /**
+     * One invocation of the experiment that ran units.
+     *
+     * @param started  when it started (ISO-8601)
+     * @param command  the command line it recorded
+     * @param unitsRun how many units it ran
+     * @param threads  the PyTorch thread settings it ran with; empty for the defaults or when not recorded
+     */
+    public record Invocation(String started, String command, int unitsRun, String threads) {
+    }
+
+    /**
+     * A finished unit and its duration.
+     *
+     * @param unit    its name, e.g. {@code train-layershuffle-s1}
+     * @param seconds wall time of the invocation that ran it
+     */
+    public record UnitTime(String unit, double seconds) {
+    }
+}

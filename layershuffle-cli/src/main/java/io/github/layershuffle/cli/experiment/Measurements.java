@@ -1,0 +1,102 @@
+package io.github.layershuffle.cli.experiment;
+
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.github.layershuffle.api.Variant;
+import io.github.layershuffle.train.eval.Stat;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * The numbers of an experiment: per method and metric, one value per fine-tuned model (seed), merge or
+ * probe, summarised as mean ± standard deviation. Accuracies are fractions in [0, 1].
+ *
+ * <p>Metric names: {@value #SEQUENTIAL}, {@value #ARBITRARY}, {@code keep<k>.sequential},
+ * {@code keep<k>.shuffled}, {@value #POSITION_SEQUENTIAL}, {@value #POSITION_ARBITRARY},
+ * {@value #MERGED_SEQUENTIAL}, {@value #MERGED_ARBITRARY}, {@value #ENSEMBLE_SEQUENTIAL},
+ * {@value #ENSEMBLE_ARBITRARY}, {@value #PROBE}, {@value #PROBE_CHANCE}, and {@code ort.} before any of the
+ * accuracy names for the ONNX Runtime measurements.
+ *
+ * <pre>{@code
+ * Optional<Stat> arbitrary = measurements.stat(Variant.LAYERSHUFFLE, Measurements.ARBITRARY);
+ * }</pre>
+ */
+public final class Measurements {
+    /** Accuracy with every block in its trained order. */
+    public static final String SEQUENTIAL = "sequential";
+    /** Accuracy with a fresh random order per batch, averaged over the evaluation seeds. */
+    public static final String ARBITRARY = "arbitrary";
+    /** LayerShuffle-predict: share of blocks predicting their slot, sequential order. */
+    public static final String POSITION_SEQUENTIAL = "position_accuracy.sequential";
+    /** LayerShuffle-predict: share of blocks predicting their slot, random order. */
+    public static final String POSITION_ARBITRARY = "position_accuracy.arbitrary";
+    /** Accuracy of random merges, blocks in slot order. */
+    public static final String MERGED_SEQUENTIAL = "merged.sequential";
+    /** Accuracy of random merges, random order per batch. */
+    public static final String MERGED_ARBITRARY = "merged.arbitrary";
+    /** Accuracy of the logit ensemble of a method's models, sequential order. */
+    public static final String ENSEMBLE_SEQUENTIAL = "ensemble.sequential";
+    /** Accuracy of the logit ensemble, each member in its own random order per batch. */
+    public static final String ENSEMBLE_ARBITRARY = "ensemble.arbitrary";
+    /** Linear-probe accuracy of the slot from a block's output, mean over blocks. */
+    public static final String PROBE = "probe.accuracy";
+    /** What a constant guess of the slot gets on the probe's test half. */
+    public static final String PROBE_CHANCE = "probe.chance";
+    /** Prefix of the ONNX Runtime measurements. */
+    public static final String ORT = "ort.";
+
+    private final Map<Variant, Map<String, List<Double>>> values = new LinkedHashMap<>();
+
+    /** The name of the pruning metric keeping {@code k} blocks, sequential or shuffled. */
+    public static String keep(int k, boolean shuffled) {
+        return "keep" + k + (shuffled ? ".shuffled" : ".sequential");
+    }
+
+    /** Adds one value (e.g. one seed's accuracy). */
+    public void add(Variant method, String metric, double value) {
+        values.computeIfAbsent(method, m -> new LinkedHashMap<>()).computeIfAbsent(metric, m -> new ArrayList<>())
+                .add(value);
+    }
+
+    /** The values of a metric, in the order added; empty if none. */
+    public List<Double> values(Variant method, String metric) {
+        return Collections.unmodifiableList(values.getOrDefault(method, Map.of()).getOrDefault(metric, List.of()));
+    }
+
+    /** The mean ± std of a metric, if it has values. */
+    public Optional<Stat> stat(Variant method, String metric) {
+        List<Double> v = values(method, metric);
+        return v.isEmpty() ? Optional.empty() : Optional.of(Stat.of(v));
+    }
+
+    /** The methods with at least one value, in the order first added. */
+    public Set<Variant> methods() {
+        return Collections.unmodifiableSet(values.keySet());
+    }
+
+    /** Whether there is no value at all. */
+    public boolean isEmpty() {
+        return values.isEmpty();
+    }
+
+    /** {@code {method: {metric: {mean, std, n}}}}. */
+    public ObjectNode toJson() {
+        ObjectNode root = JsonNodeFactory.instance.objectNode();
+        values.forEach((method, metrics) -> {
+            ObjectNode m = root.putObject(method.id());
+            metrics.forEach((metric, list) -> {
+                Stat s = Stat.of(list);
+                ObjectNode n = m.putObject(metric);
+                n.put("mean", s.mean());
+                n.put("std", s.std());
+                n.put("n", s.count());
+            });
+        });
+        return root;
+    }
+}

@@ -1,0 +1,67 @@
+package io.github.layershuffle.cli.experiment;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.github.layershuffle.api.Variant;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/** Reads the result files of finished units into an {@link ExperimentResult}. */
+final class ResultFiles {
+    private ResultFiles() {
+    }
+
+    static ExperimentResult collect(ExperimentSettings settings, RunDirectory dir, List<String> unitNames) {
+        Measurements measurements = new Measurements();
+        Map<Variant, ExperimentResult.ProbePlot> plots = new LinkedHashMap<>();
+        List<ExperimentResult.UnitTime> times = new ArrayList<>();
+        List<String> pending = new ArrayList<>();
+        Map<String, List<Double>> epochSeconds = new LinkedHashMap<>();
+        for (String unit : unitNames) {
+            Optional<ObjectNode> read = dir.readResult(unit);
+            if (read.isEmpty()) {
+                pending.add(unit);
+                continue;
+            }
+            ObjectNode r = read.get();
+            times.add(new ExperimentResult.UnitTime(unit, r.path("seconds").asDouble(Double.NaN)));
+            String kind = unit.substring(0, unit.indexOf('-'));
+            String rest = unit.substring(kind.length() + 1);
+            if (kind.equals("train")) {
+                List<Double> seconds = new ArrayList<>();
+                r.path("epochs").forEach(e -> seconds.add(e.path("seconds").asDouble()));
+                epochSeconds.put(rest, seconds);
+                continue;
+            }
+            Variant method = method(rest);
+            Iterator<Map.Entry<String, JsonNode>> metrics = r.path("metrics").fields();
+            String prefix = kind.equals("ort") ? Measurements.ORT : "";
+            metrics.forEachRemaining(e -> measurements.add(method, prefix + e.getKey(), e.getValue().asDouble()));
+            Iterator<Map.Entry<String, JsonNode>> values = r.path("values").fields();
+            values.forEachRemaining(e -> e.getValue().forEach(v -> measurements.add(method, e.getKey(), v.asDouble())));
+            JsonNode plot = r.get("plot");
+            if (plot != null && !plots.containsKey(method)) {
+                int n = plot.path("x").size();
+                double[][] xy = new double[n][2];
+                int[] slots = new int[n];
+                for (int i = 0; i < n; i++) {
+                    xy[i][0] = plot.path("x").get(i).asDouble();
+                    xy[i][1] = plot.path("y").get(i).asDouble();
+                    slots[i] = plot.path("slot").get(i).asInt();
+                }
+                plots.put(method, new ExperimentResult.ProbePlot(plot.path("block").asInt(), xy, slots));
+            }
+        }
+        return new ExperimentResult(settings, dir.root(), measurements, plots, times, pending, epochSeconds,
+                dir.invocations());
+    }
+
+    /** The method of {@code layershuffle-position-s2} or {@code layershuffle-position}. */
+    private static Variant method(String rest) {
+        return Variant.fromId(rest.replaceFirst("-s\\d+$", ""));
+    }
+}

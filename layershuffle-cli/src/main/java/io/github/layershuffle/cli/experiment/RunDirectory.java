@@ -1,0 +1,201 @@
+package io.github.layershuffle.cli.experiment;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.github.layershuffle.api.LayerShuffleException;
+import io.github.layershuffle.api.Variant;
+import java.io.IOException;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Instant;
+import java.util.Optional;
+
+/**
+ * The layout of an experiment's run directory and its atomic JSON files. A unit of work (a training or an
+ * evaluation) is done exactly when its result file {@code results/<unit>.json} exists; result files are
+ * written to a temporary sibling and renamed, so a crash never leaves a half-written one.
+ *
+ * <pre>
+ * state.json                 settings, and one entry per invocation: units run, units skipped
+ * base/                      the sequential base model's training run (best.safetensors, ...)
+ * train/&lt;method&gt;-s&lt;seed&gt;/    each fine-tuning run
+ * exports/&lt;method&gt;-s&lt;seed&gt;/  ONNX exports of the ORT methods
+ * results/&lt;unit&gt;.json        each finished unit's result
+ * </pre>
+ */
+final class RunDirectory {
+    static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+    private final Path root;
+
+    RunDirectory(Path root) {
+        this.root = root.toAbsolutePath().normalize();
+    }
+
+    Path root() {
+        return root;
+    }
+
+    Path base() {
+        return root.resolve("base");
+    }
+
+    Path training(Variant method, int seed) {
+        return root.resolve("train").resolve(name(method, seed));
+    }
+
+    Path export(Variant method, int seed) {
+        return root.resolve("exports").resolve(name(method, seed));
+    }
+
+    Path result(String unit) {
+        return root.resolve("results").resolve(unit + ".json");
+    }
+
+    Path state() {
+        return root.resolve("state.json");
+    }
+
+    /** The invocations recorded in the state file that ran at least one unit. */
+    java.util.List<ExperimentResult.Invocation> invocations() {
+        java.util.List<ExperimentResult.Invocation> out = new java.util.ArrayList<>();
+        if (!Files.isRegularFile(state())) {
+            return out;
+        }
+        for (JsonNode i : read(state()).path("invocations")) {
+            int ran = i.path("unitsRun").size();
+            if (ran > 0) {
+                out.add(new ExperimentResult.Invocation(i.path("started").asText(), i.path("command").asText(), ran,
+                        i.path("threads").asText("").strip()));
+            }
+        }
+        return out;
+    }
+
+    static String name(Variant method, int seed) {
+        return method.id() + "-s" + seed;
+    }
+
+    boolean isDone(String unit) {
+        return Files.isRegularFile(result(unit));
+    }
+
+    Optional<ObjectNode> readResult(String unit) {
+        Path file = result(unit);
+        return Files.isRegularFile(file) ? Optional.of((ObjectNode) read(file)) : Optional.empty();
+    }
+
+    void writeResult(String unit, ObjectNode result) {
+        result.put("unit", unit);
+        result.put("finished", Instant.now().toString());
+        write(result(unit), result);
+    }
+
+    /**
+     * Checks the settings against the state file (refusing a directory made with other settings) and
+     * records that a new invocation started; returns the state to update.
+     */
+    ObjectNode openState(ObjectNode settings, String command) {
+        ObjectNode state;
+        if (Files.isRegularFile(state())) {
+            state = (ObjectNode) read(state());
+            JsonNode before = state.get("settings");
+            if (before != null && !before.equals(settings)) {
+                throw new LayerShuffleException("run directory " + root + " was made with other settings: "
+                        + difference(before, settings) + "; use another --dir, or delete it to start over");
+            }
+        } else {
+            state = JSON.createObjectNode();
+            state.put("format", "layershuffle-experiment-state");
+            state.put("version", 1);
+        }
+        state.set("settings", settings);
+        ArrayNode invocations = state.withArray("invocations");
+        ObjectNode now = invocations.addObject();
+        now.put("started", Instant.now().toString());
+        now.put("command", command);
+        // how PyTorch shares the cores decides the times the results record
+        String omp = System.getenv("OMP_NUM_THREADS");
+        String djl = System.getProperty("ai.djl.pytorch.num_threads");
+        now.put("threads", (omp == null ? "" : "OMP_NUM_THREADS=" + omp + " ")
+                + (djl == null ? "" : "ai.djl.pytorch.num_threads=" + djl).strip());
+        now.putArray("unitsRun");
+        now.putArray("unitsSkipped");
+        write(state(), state);
+        return state;
+    }
+
+    /** Appends a unit to the current invocation's list of run or skipped units and saves the state. */
+    void recordUnit(ObjectNode state, String unit, boolean ran, double seconds) {
+        ArrayNode invocations = (ArrayNode) state.get("invocations");
+        ObjectNode now = (ObjectNode) invocations.get(invocations.size() - 1);
+        if (ran) {
+            ObjectNode u = ((ArrayNode) now.get("unitsRun")).addObject();
+            u.put("unit", unit);
+            u.put("seconds", seconds);
+        } else {
+            ((ArrayNode) now.get("unitsSkipped")).add(unit);
+        }
+        write(state(), state);
+    }
+
+    void finishState(ObjectNode state) {
+        ArrayNode invocations = (ArrayNode) state.get("invocations");
+        ((ObjectNode) invocations.get(invocations.size() - 1)).put("finished", Instant.now().toString());
+        write(state(), state);
+    }
+
+    private static String difference(JsonNode before, JsonNode now) {
+        StringBuilder b = new StringBuilder();
+        before.fieldNames().forEachRemaining(f -> {
+            if (!before.get(f).equals(now.get(f))) {
+                b.append(b.isEmpty() ? "" : ", ").append(f).append(" was ").append(before.get(f)).append(", now ")
+                        .append(now.get(f));
+            }
+        });
+        return b.isEmpty() ? "fields differ" : b.toString();
+    }
+
+    static JsonNode read(Path file) {
+        try {
+            return JSON.readTree(file.toFile());
+        } catch (IOException e) {
+            throw new LayerShuffleException("cannot read " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Writes JSON to a temporary sibling and renames it over {@code file}. */
+    static void write(Path file, JsonNode node) {
+        try {
+            writeBytes(file, JSON.writeValueAsBytes(node));
+        } catch (IOException e) {
+            throw new LayerShuffleException("cannot write " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Writes bytes to a temporary sibling and renames it over {@code file}. */
+    static void writeBytes(Path file, byte[] bytes) {
+        try {
+            Path dir = file.toAbsolutePath().getParent();
+            Files.createDirectories(dir);
+            Path tmp = Files.createTempFile(dir, "." + file.getFileName(), ".tmp");
+            try {
+                Files.write(tmp, bytes);
+                try {
+                    Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+                } catch (AtomicMoveNotSupportedException e) {
+                    Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
+                }
+            } finally {
+                Files.deleteIfExists(tmp);
+            }
+        } catch (IOException e) {
+            throw new LayerShuffleException("cannot write " + file + ": " + e.getMessage(), e);
+        }
+    }
+}

@@ -1,6 +1,0 @@
-/**
- * The {@code layershuffle} command line ({@link io.github.layershuffle.train.cli.LayerShuffleCli}): train,
- * evaluate, merge, export, experiment, demo and bench. Only this package prints; the library packages report
- * through listeners and results.
- */
-package io.github.layershuffle.train.cli;

@@ -1,8 +1,0 @@
-/**
- * The paper's experiments at any scale: {@link io.github.layershuffle.train.experiment.Experiment} trains a
- * base model, fine-tunes it with each method and seed, and measures sequential and arbitrary order, pruning,
- * merges, ensembles, position prediction and a {@link io.github.layershuffle.train.experiment.LinearProbe} of
- * the slot a block ran in, resumably, with presets in
- * {@link io.github.layershuffle.train.experiment.ExperimentSettings}.
- */
-package io.github.layershuffle.train.experiment;
