@@ -18,6 +18,8 @@ import picocli.CommandLine.Spec;
  * layershuffle evaluate runs/ls/best.safetensors --policy sequential --policy random --seeds 5
  * layershuffle merge --slot runs/a/best.safetensors:0-5 --slot runs/b/best.safetensors:6-11 --out merged.safetensors
  * layershuffle export runs/ls/best.safetensors exports/ls
+ * layershuffle keygen --out keys
+ * layershuffle export runs/ls/best.safetensors exports/ls --sign keys/signing-key.pem
  * }</pre>
  *
  * <p>Errors print one line to standard error ({@code --verbose} adds the stack trace) and exit with 1; a bad
@@ -28,7 +30,8 @@ import picocli.CommandLine.Spec;
         description = "Train, evaluate, merge and export Vision Transformers that are robust to the order their "
                 + "blocks run in (LayerShuffle).",
         subcommands = {TrainCommand.class, EvaluateCommand.class, MergeCommand.class, ExportCommand.class,
-            ExperimentCommand.class, DemoCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
+            KeygenCommand.class, ExperimentCommand.class, DemoCommand.class, BenchCommand.class,
+            CommandLine.HelpCommand.class})
 public final class LayerShuffleCli implements Runnable {
     /** Exit code of a failed command. */
     public static final int EXIT_FAILURE = 1;

@@ -5,6 +5,8 @@ import io.github.layershuffle.api.LayerShuffleException;
 import io.github.layershuffle.api.ModelConfig;
 import io.github.layershuffle.api.checkpoint.Checkpoint;
 import io.github.layershuffle.onnx.export.OnnxGraph.Value;
+import io.github.layershuffle.onnx.signing.ExportKeys;
+import io.github.layershuffle.onnx.signing.ExportSignature;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -16,6 +18,7 @@ import java.nio.file.StandardOpenOption;
 import java.security.DigestOutputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.security.PrivateKey;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
@@ -30,7 +33,8 @@ import org.slf4j.LoggerFactory;
  * Exports a checkpoint as an export directory ({@code docs/FORMATS.md}, {@code layershuffle-export} version
  * 1): {@code stem.onnx}, one {@code block-NN.onnx} per block, {@code head.onnx}, optionally {@code model.onnx}
  * (the whole model in sequential order), and {@code manifest.json} with the config, the family, each file's
- * SHA-256 and each graph's inputs and outputs. Graphs use standard ONNX operators at opset
+ * SHA-256 and each graph's inputs and outputs; with {@link Builder#optSigningKey(PrivateKey)}, also
+ * {@code manifest.json.sig}, the manifest's Ed25519 signature. Graphs use standard ONNX operators at opset
  * {@value #OPSET}, IR version {@value #IR_VERSION}, with a dynamic batch axis.
  *
  * <p>The directory is written under a temporary sibling name and renamed into place only when complete: a
@@ -64,11 +68,13 @@ public final class OnnxExporter {
     private final boolean fullModel;
     private final boolean overwrite;
     private final FileListener listener;
+    private final PrivateKey signingKey;
 
     private OnnxExporter(Builder b) {
         this.fullModel = b.fullModel;
         this.overwrite = b.overwrite;
         this.listener = b.listener;
+        this.signingKey = b.signingKey;
     }
 
     /** A builder; by default {@code model.onnx} is not written and an existing directory is refused. */
@@ -129,6 +135,10 @@ public final class OnnxExporter {
                     ? write(dir, "model.onnx", fullGraph(checkpoint), checkpoint, "full") : null;
             byte[] manifest = ManifestWriter.write(checkpoint, producer(), stem, blocks, head, full);
             writeFile(dir.resolve(ManifestWriter.FILE), out -> out.write(manifest));
+            if (signingKey != null) {
+                byte[] signature = ExportSignature.sign(manifest, signingKey);
+                writeFile(dir.resolve(ExportSignature.FILE_NAME), out -> out.write(signature));
+            }
             staged.commit();
             LOG.info("exported {} graphs to {}", blocks.size() + (full == null ? 2 : 3), staged.target());
             return staged.target();
@@ -253,6 +263,7 @@ public final class OnnxExporter {
         private boolean fullModel;
         private boolean overwrite;
         private FileListener listener = file -> { };
+        private PrivateKey signingKey;
 
         private Builder() {
         }
@@ -270,6 +281,19 @@ public final class OnnxExporter {
          */
         public Builder optOverwrite(boolean overwrite) {
             this.overwrite = overwrite;
+            return this;
+        }
+
+        /**
+         * Signs each export with {@code key} (default: unsigned): {@code manifest.json.sig} holds the Ed25519
+         * signature of the manifest, which lists every file's SHA-256, and is written into the staged directory
+         * with the rest, so it appears with the export or not at all. Read a key with
+         * {@link ExportKeys#readPrivateKey(Path)}; hosts check with {@code RuntimeOptions.Builder.requireSignature}.
+         *
+         * @throws IllegalArgumentException as {@link ExportKeys#requireEd25519(PrivateKey)}
+         */
+        public Builder optSigningKey(PrivateKey key) {
+            this.signingKey = ExportKeys.requireEd25519(key);
             return this;
         }
 

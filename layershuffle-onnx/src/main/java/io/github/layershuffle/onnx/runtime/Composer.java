@@ -95,6 +95,8 @@ public final class Composer {
     /**
      * The options for the exports this composer loads and for the model it builds (default
      * {@link RuntimeOptions#defaults()}); exports taken from a loaded model keep the sessions that model opened.
+     * With {@link RuntimeOptions.Builder#requireSignature}, every export is checked: those named by path when
+     * loaded, those taken from a loaded model by the key that model verified them under.
      */
     public Composer options(RuntimeOptions options) {
         this.options = Objects.requireNonNull(options, "options");
@@ -107,7 +109,9 @@ public final class Composer {
      * @throws IllegalStateException       if the stem, the head or every slot is missing, or a source model is
      *                                     closed
      * @throws LayerShuffleException       as {@link LayerShuffleModel#load(Path)}, or if a block index is past
-     *                                     the last block of its export
+     *                                     the last block of its export, or the options require a signature and
+     *                                     an export taken from a loaded model was not verified under one of their
+     *                                     keys
      * @throws IncompatibleBlocksException naming the slot, the property and both values when a part's family,
      *                                     width, token count, variant or (for -position/-predict) depth differs
      */
@@ -167,6 +171,7 @@ public final class Composer {
                 case HEAD -> s.model.headExport();
                 case SLOT -> s.model.slot(s.block).export();
             };
+            ExportSignatures.checkLoaded(e.label(), e.signer(), options);
             if (!owned.contains(e)) {
                 e.acquire(); // fails if the source model was closed meanwhile and nothing else holds the export
                 owned.add(e);

@@ -4,9 +4,11 @@ import io.github.layershuffle.api.LayerShuffleException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Objects;
+import java.util.Optional;
 
 /** Where the files of one export come from: a directory or a classpath resource directory. */
 interface ExportSource {
@@ -23,6 +25,14 @@ interface ExportSource {
      * @throws LayerShuffleException naming the file if it is missing or unreadable
      */
     byte[] read(String file);
+
+    /**
+     * The bytes of the optional file {@code file} (a plain name), or empty if the export has none; more than
+     * {@code maxBytes} bytes are not read, and a file that has more is returned as its first {@code maxBytes + 1}.
+     *
+     * @throws LayerShuffleException naming the file if it exists but is not a regular file or cannot be read
+     */
+    Optional<byte[]> readOptional(String file, int maxBytes);
 
     /** The files of export directory {@code dir}. */
     static ExportSource directory(Path dir) {
@@ -61,6 +71,23 @@ interface ExportSource {
                 } catch (NoSuchFileException e) {
                     throw new LayerShuffleException("export " + dir + ": file " + file
                             + " is missing (the manifest names it)", e);
+                } catch (IOException e) {
+                    throw new LayerShuffleException("export " + dir + ": cannot read " + file + ": " + e, e);
+                }
+            }
+
+            @Override
+            public Optional<byte[]> readOptional(String file, int maxBytes) {
+                Manifest.checkFileName(file);
+                Path path = abs.resolve(file);
+                if (!Files.exists(path, LinkOption.NOFOLLOW_LINKS)) {
+                    return Optional.empty();
+                }
+                if (!Files.isRegularFile(path, LinkOption.NOFOLLOW_LINKS)) {
+                    throw new LayerShuffleException("export " + dir + ": " + file + " is not a regular file");
+                }
+                try (InputStream in = Files.newInputStream(path, LinkOption.NOFOLLOW_LINKS)) {
+                    return Optional.of(in.readNBytes(maxBytes + 1));
                 } catch (IOException e) {
                     throw new LayerShuffleException("export " + dir + ": cannot read " + file + ": " + e, e);
                 }
@@ -106,6 +133,17 @@ interface ExportSource {
                                 + " is missing from the classpath");
                     }
                     return in.readAllBytes();
+                } catch (IOException e) {
+                    throw new LayerShuffleException("export " + name + ": cannot read resource " + prefix + file
+                            + ": " + e, e);
+                }
+            }
+
+            @Override
+            public Optional<byte[]> readOptional(String file, int maxBytes) {
+                Manifest.checkFileName(file);
+                try (InputStream in = loader.getResourceAsStream(prefix + file)) {
+                    return in == null ? Optional.empty() : Optional.of(in.readNBytes(maxBytes + 1));
                 } catch (IOException e) {
                     throw new LayerShuffleException("export " + name + ": cannot read resource " + prefix + file
                             + ": " + e, e);

@@ -13,6 +13,7 @@ import java.nio.FloatBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.security.PublicKey;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
@@ -45,9 +46,11 @@ final class LoadedExport {
     /** Scalar int64 slot tensors 0..depth-1 for LayerShuffle-position; read-only inputs, shared by threads. */
     private final List<OnnxTensor> positions;
     private final AtomicInteger refs = new AtomicInteger(1);
+    /** The key whose signature of the manifest was verified on loading, or null if none was required. */
+    private final PublicKey signer;
 
     private LoadedExport(String label, Object key, Manifest manifest, GraphSession stem, List<GraphSession> blocks,
-                         GraphSession head, List<OnnxTensor> positions) {
+                         GraphSession head, List<OnnxTensor> positions, PublicKey signer) {
         this.label = label;
         this.key = key;
         this.manifest = manifest;
@@ -56,6 +59,7 @@ final class LoadedExport {
         this.blocks = List.copyOf(blocks);
         this.head = head;
         this.positions = List.copyOf(positions);
+        this.signer = signer;
     }
 
     /**
@@ -66,7 +70,9 @@ final class LoadedExport {
      */
     static LoadedExport open(ExportSource source, String label, RuntimeOptions options) {
         long start = System.nanoTime();
-        Manifest manifest = Manifest.parse(new String(source.read(Manifest.FILE_NAME), StandardCharsets.UTF_8),
+        byte[] manifestBytes = source.read(Manifest.FILE_NAME);
+        PublicKey signer = ExportSignatures.check(source, label, manifestBytes, options);
+        Manifest manifest = Manifest.parse(new String(manifestBytes, StandardCharsets.UTF_8),
                 "export " + label + ": " + Manifest.FILE_NAME);
         OrtEnvironment env = SharedEnvironment.get(options);
         List<AutoCloseable> opened = new ArrayList<>();
@@ -91,7 +97,7 @@ final class LoadedExport {
             LOG.debug("loaded export {} ({}, {} blocks, family {}) in {} ms with {}", label,
                     manifest.config().variant(), blocks.size(), manifest.family(),
                     (System.nanoTime() - start) / 1_000_000, options);
-            return new LoadedExport(label, source.key(), manifest, stem, blocks, head, positions);
+            return new LoadedExport(label, source.key(), manifest, stem, blocks, head, positions, signer);
         } catch (OrtException e) {
             closeAll(opened);
             throw new LayerShuffleException("export " + label + ": cannot create a position tensor: "
@@ -123,6 +129,11 @@ final class LoadedExport {
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("the JDK has no SHA-256", e);
         }
+    }
+
+    /** The key whose signature of the manifest was verified on loading, or {@code null} if none was required. */
+    PublicKey signer() {
+        return signer;
     }
 
     String label() {

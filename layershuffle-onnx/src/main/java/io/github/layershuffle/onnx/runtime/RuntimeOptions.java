@@ -6,7 +6,9 @@ import ai.onnxruntime.OrtProvider;
 import ai.onnxruntime.OrtSession.SessionOptions;
 import ai.onnxruntime.OrtSession.SessionOptions.OptLevel;
 import io.github.layershuffle.api.LayerShuffleException;
+import java.security.PublicKey;
 import java.util.EnumSet;
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -37,6 +39,7 @@ public final class RuntimeOptions {
     private final boolean sharedThreadPool;
     private final long tokenPoolBytes;
     private final boolean cpuArena;
+    private final List<PublicKey> signatureKeys;
 
     private RuntimeOptions(Builder b) {
         this.intraOpThreads = b.intraOpThreads;
@@ -47,6 +50,7 @@ public final class RuntimeOptions {
         this.sharedThreadPool = b.sharedThreadPool;
         this.tokenPoolBytes = b.tokenPoolBytes;
         this.cpuArena = b.cpuArena;
+        this.signatureKeys = b.signatureKeys;
     }
 
     /**
@@ -121,6 +125,14 @@ public final class RuntimeOptions {
         return cpuArena;
     }
 
+    /**
+     * The Ed25519 public keys one of which must have signed every export loaded with these options (default none:
+     * no signature is required); see {@link Builder#requireSignature(PublicKey...)}.
+     */
+    public List<PublicKey> signatureKeys() {
+        return signatureKeys;
+    }
+
     /** Whether the sessions run on CUDA. */
     public boolean cuda() {
         return cudaDevice >= 0;
@@ -192,7 +204,9 @@ public final class RuntimeOptions {
     @Override
     public String toString() {
         return "RuntimeOptions[intraOpThreads=" + intraOpThreads + ", interOpThreads=" + interOpThreads
-                + ", optimization=" + optimization + ", spinning=" + spinning + ", sharedThreadPool=" + sharedThreadPool + ", tokenPoolBytes=" + tokenPoolBytes + ", cpuArena=" + cpuArena + ", device=" + (cuda() ? "cuda:" + cudaDevice : "cpu") + "]";
+                + ", optimization=" + optimization + ", spinning=" + spinning + ", sharedThreadPool=" + sharedThreadPool + ", tokenPoolBytes=" + tokenPoolBytes + ", cpuArena=" + cpuArena + ", device=" + (cuda() ? "cuda:" + cudaDevice : "cpu")
+                + (signatureKeys.isEmpty() ? "" : ", requireSignature=" + signatureKeys.stream()
+                        .map(io.github.layershuffle.onnx.signing.ExportKeys::fingerprint).toList()) + "]";
     }
 
     /** Builds {@link RuntimeOptions}; every setting is optional. */
@@ -205,8 +219,29 @@ public final class RuntimeOptions {
         private boolean sharedThreadPool = true;
         private long tokenPoolBytes = DEFAULT_TOKEN_POOL_BYTES;
         private boolean cpuArena;
+        private List<PublicKey> signatureKeys = List.of();
 
         private Builder() {
+        }
+
+        /**
+         * Loads only exports whose {@code manifest.json.sig} is a valid Ed25519 signature of their manifest by one of
+         * {@code keys} (default: no signature required). An unsigned export, one signed by another key, or one whose
+         * manifest changed after signing is refused with a {@link LayerShuffleException} naming the export; a
+         * composition checks every export it uses. What a signature proves is in {@code docs/FORMATS.md}. Read keys
+         * with {@link io.github.layershuffle.onnx.signing.ExportKeys#readPublicKey(java.nio.file.Path)}.
+         *
+         * <pre>{@code
+         * PublicKey trusted = ExportKeys.readPublicKey(Path.of("keys/signing-key.pub.pem"));
+         * RuntimeOptions options = RuntimeOptions.builder().requireSignature(trusted).build();
+         * }</pre>
+         *
+         * @throws IllegalArgumentException if {@code keys} is empty or one is not an Ed25519 public key
+         * @throws NullPointerException     if a key is null
+         */
+        public Builder requireSignature(PublicKey... keys) {
+            this.signatureKeys = ExportSignatures.validKeys(keys);
+            return this;
         }
 
         /** Gives each session a CPU memory arena of its own (default off; see {@link RuntimeOptions#cpuArena()}). */

@@ -21,11 +21,14 @@ import io.github.layershuffle.onnx.runtime.LayerShuffleModel;
 import io.github.layershuffle.onnx.runtime.Prediction;
 import io.github.layershuffle.onnx.runtime.Recipe;
 import io.github.layershuffle.onnx.runtime.RuntimeOptions;
+import io.github.layershuffle.onnx.signing.ExportKeys;
 import java.net.URL;
 import java.net.URLClassLoader;
 import java.nio.FloatBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.KeyPair;
+import java.security.PublicKey;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -105,6 +108,27 @@ class GuideSnippetsTest {
         assertThat(export.resolve("model.onnx")).isRegularFile();
         assertThatThrownBy(() -> OnnxExporter.create().export(checkpoint, out))
                 .isInstanceOf(LayerShuffleException.class);   // an existing export is not overwritten by default
+    }
+
+    // GUIDE "Signed exports" -- keygen, export --sign (here from Java), requireSignature
+    @Test
+    void signedExports() {
+        KeyPair pair = ExportKeys.generate();
+        ExportKeys.writePrivateKey(pair.getPrivate(), dir.resolve("keys/signing-key.pem"));
+        ExportKeys.writePublicKey(pair.getPublic(), dir.resolve("keys/signing-key.pub.pem"));
+        Path signed = OnnxExporter.builder()
+                .optSigningKey(ExportKeys.readPrivateKey(dir.resolve("keys/signing-key.pem")))
+                .build().export(checkpointA, dir.resolve("exports/signed"));
+        float[][][][] images = new float[2][1][28][28];
+
+        PublicKey trusted = ExportKeys.readPublicKey(dir.resolve("keys/signing-key.pub.pem"));
+        RuntimeOptions options = RuntimeOptions.builder().requireSignature(trusted).build();
+        try (LayerShuffleModel model = LayerShuffleModel.load(signed, options)) {
+            Prediction p = model.predict(images);
+            assertThat(p.batchSize()).isEqualTo(2);
+        }
+        assertThatThrownBy(() -> LayerShuffleModel.load(exportA, options))       // unsigned: refused
+                .isInstanceOf(LayerShuffleException.class).hasMessageContaining("is not signed");
     }
 
     // GUIDE "Embed" -- load, predict under policies
