@@ -1,8 +1,11 @@
 package io.github.layershuffle.api.checkpoint;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.github.layershuffle.api.LayerShuffleException;
 import io.github.layershuffle.api.ModelConfig;
 import io.github.layershuffle.api.ModelIdentity;
+import io.github.layershuffle.api.SlotTable;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -38,6 +41,7 @@ public record Checkpoint(ModelConfig config, String family, Map<String, String> 
     /** The checkpoint version this library writes and the newest it reads. */
     public static final int VERSION = 1;
     private static final List<String> RESERVED = List.of("format", "version", "config", "family");
+    private static final ObjectMapper LEGACY_JSON = new ObjectMapper();
 
     /**
      * Checks that the tensors are exactly the ones the config needs, with the right shapes.
@@ -87,6 +91,9 @@ public record Checkpoint(ModelConfig config, String family, Map<String, String> 
     /**
      * Reads a checkpoint file.
      *
+     * <p>A LayerShuffle-position file whose config predates the {@code slotTable} field and that holds one slot
+     * table per block reads as {@link SlotTable#PER_BLOCK}.
+     *
      * @throws LayerShuffleException naming the file and the fault: not a checkpoint, a newer version, a bad
      *                               config, a missing or mis-shaped tensor
      */
@@ -116,10 +123,32 @@ public record Checkpoint(ModelConfig config, String family, Map<String, String> 
                     + "' is missing");
         }
         try {
-            return new Checkpoint(ModelConfig.fromJson(configJson), family, meta, st.tensors());
+            ModelConfig config = legacySlotTable(ModelConfig.fromJson(configJson), configJson, st.tensors());
+            return new Checkpoint(config, family, meta, st.tensors());
         } catch (LayerShuffleException e) {
             throw new LayerShuffleException(file + ": " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * A LayerShuffle-position checkpoint whose config was written before the {@code slotTable} field existed
+     * holds one table per block ({@code blocks.i.pos.embed}); such a file reads as {@link SlotTable#PER_BLOCK},
+     * the form it was trained in. A config that names its slot table is taken at its word.
+     */
+    private static ModelConfig legacySlotTable(ModelConfig config, String configJson, Map<String, Tensor> tensors) {
+        if (!config.variant().usesPosition() || config.slotTable() == SlotTable.PER_BLOCK
+                || tensors.containsKey(VitLayout.SLOT_TABLE)
+                || !tensors.containsKey(VitLayout.block(0) + "pos.embed")) {
+            return config;
+        }
+        try {
+            if (LEGACY_JSON.readTree(configJson).has("slotTable")) {
+                return config;
+            }
+        } catch (JsonProcessingException e) {
+            throw new LayerShuffleException("config is not valid JSON: " + e.getOriginalMessage(), e);
+        }
+        return config.toBuilder().slotTable(SlotTable.PER_BLOCK).build();
     }
 
     /**
