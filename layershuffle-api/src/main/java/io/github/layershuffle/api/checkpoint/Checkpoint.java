@@ -1,8 +1,10 @@
 package io.github.layershuffle.api.checkpoint;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.github.layershuffle.api.LayerShuffleException;
+import io.github.layershuffle.api.LossReduction;
 import io.github.layershuffle.api.ModelConfig;
 import io.github.layershuffle.api.ModelIdentity;
 import io.github.layershuffle.api.SlotTable;
@@ -91,8 +93,9 @@ public record Checkpoint(ModelConfig config, String family, Map<String, String> 
     /**
      * Reads a checkpoint file.
      *
-     * <p>A LayerShuffle-position file whose config predates the {@code slotTable} field and that holds one slot
-     * table per block reads as {@link SlotTable#PER_BLOCK}.
+     * <p>A file whose config predates the {@code slotTable} and {@code predictLossReduction} fields reads in
+     * the forms it was trained in: a LayerShuffle-position file with one slot table per block as
+     * {@link SlotTable#PER_BLOCK}, a LayerShuffle-predict file as {@link LossReduction#SUM}.
      *
      * @throws LayerShuffleException naming the file and the fault: not a checkpoint, a newer version, a bad
      *                               config, a missing or mis-shaped tensor
@@ -123,7 +126,7 @@ public record Checkpoint(ModelConfig config, String family, Map<String, String> 
                     + "' is missing");
         }
         try {
-            ModelConfig config = legacySlotTable(ModelConfig.fromJson(configJson), configJson, st.tensors());
+            ModelConfig config = legacyForms(ModelConfig.fromJson(configJson), configJson, st.tensors());
             return new Checkpoint(config, family, meta, st.tensors());
         } catch (LayerShuffleException e) {
             throw new LayerShuffleException(file + ": " + e.getMessage(), e);
@@ -131,24 +134,33 @@ public record Checkpoint(ModelConfig config, String family, Map<String, String> 
     }
 
     /**
-     * A LayerShuffle-position checkpoint whose config was written before the {@code slotTable} field existed
-     * holds one table per block ({@code blocks.i.pos.embed}); such a file reads as {@link SlotTable#PER_BLOCK},
-     * the form it was trained in. A config that names its slot table is taken at its word.
+     * The config of a checkpoint written before the {@code slotTable} and {@code predictLossReduction} fields
+     * existed, in the forms it was trained in: a LayerShuffle-position file holding one table per block
+     * ({@code blocks.i.pos.embed}) reads as {@link SlotTable#PER_BLOCK}, a LayerShuffle-predict file as
+     * {@link LossReduction#SUM}. A config that names the field is taken at its word; other variants, whose
+     * weights and training the fields do not touch, take the defaults.
      */
-    private static ModelConfig legacySlotTable(ModelConfig config, String configJson, Map<String, Tensor> tensors) {
-        if (!config.variant().usesPosition() || config.slotTable() == SlotTable.PER_BLOCK
-                || tensors.containsKey(VitLayout.SLOT_TABLE)
-                || !tensors.containsKey(VitLayout.block(0) + "pos.embed")) {
+    private static ModelConfig legacyForms(ModelConfig config, String configJson, Map<String, Tensor> tensors) {
+        boolean position = config.variant().usesPosition() && !tensors.containsKey(VitLayout.SLOT_TABLE)
+                && tensors.containsKey(VitLayout.block(0) + "pos.embed");
+        boolean predict = config.variant().predictsPosition();
+        if (!position && !predict) {
             return config;
         }
+        JsonNode json;
         try {
-            if (LEGACY_JSON.readTree(configJson).has("slotTable")) {
-                return config;
-            }
+            json = LEGACY_JSON.readTree(configJson);
         } catch (JsonProcessingException e) {
             throw new LayerShuffleException("config is not valid JSON: " + e.getOriginalMessage(), e);
         }
-        return config.toBuilder().slotTable(SlotTable.PER_BLOCK).build();
+        ModelConfig.Builder b = config.toBuilder();
+        if (position && !json.has("slotTable")) {
+            b.slotTable(SlotTable.PER_BLOCK);
+        }
+        if (predict && !json.has("predictLossReduction")) {
+            b.predictLossReduction(LossReduction.SUM);
+        }
+        return b.build();
     }
 
     /**

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.github.layershuffle.api.LayerShuffleException;
+import io.github.layershuffle.api.LossReduction;
 import io.github.layershuffle.api.ModelConfig;
 import io.github.layershuffle.api.SlotTable;
 import io.github.layershuffle.api.Variant;
@@ -143,6 +144,30 @@ class CheckpointTest {
         Safetensors.write(lying, metadata(json.toString()), ckpt.tensors().values());
         assertThatThrownBy(() -> Checkpoint.read(lying)).isInstanceOf(LayerShuffleException.class)
                 .hasMessageContaining("lying.safetensors").hasMessageContaining(VitLayout.SLOT_TABLE);
+    }
+
+    /** A -predict checkpoint written before predictLossReduction existed was trained with the sum over slots. */
+    @Test
+    void aPredictCheckpointWithoutTheFieldReadsAsTheSumItWasTrainedWith() throws IOException {
+        ModelConfig predict = tiny(Variant.LAYERSHUFFLE_PREDICT);
+        Checkpoint ckpt = random(predict, 7);
+        com.fasterxml.jackson.databind.node.ObjectNode json = predict.toJsonNode();
+        json.remove("predictLossReduction");
+        Path old = dir.resolve("old-predict.safetensors");
+        Safetensors.write(old, metadata(json.toString()), ckpt.tensors().values());
+        assertThat(Checkpoint.read(old).config().predictLossReduction()).isEqualTo(LossReduction.SUM);
+
+        // with the field, or for a variant without an auxiliary loss, the config is read as written
+        Path current = dir.resolve("current.safetensors");
+        ckpt.write(current);
+        assertThat(Checkpoint.read(current).config().predictLossReduction()).isEqualTo(LossReduction.MEAN);
+        ModelConfig baseline = tiny(Variant.BASELINE);
+        com.fasterxml.jackson.databind.node.ObjectNode plain = baseline.toJsonNode();
+        plain.remove("predictLossReduction");
+        plain.remove("slotTable");
+        Path base = dir.resolve("old-baseline.safetensors");
+        Safetensors.write(base, metadata(plain.toString()), random(baseline, 8).tensors().values());
+        assertThat(Checkpoint.read(base).config()).isEqualTo(baseline);
     }
 
     private static Map<String, String> metadata(String configJson) {
