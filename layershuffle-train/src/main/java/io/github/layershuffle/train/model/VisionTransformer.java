@@ -59,7 +59,6 @@ public final class VisionTransformer extends AbstractBlock {
 
     private final ModelConfig config;
     private final PatchStem stem;
-    private final Parameter slotTable;
     private final List<EncoderBlock> blocks;
     private final ClassifierHead head;
     private final Map<String, Parameter> named;
@@ -67,7 +66,7 @@ public final class VisionTransformer extends AbstractBlock {
     private VisionTransformer(ModelConfig config, long seed) {
         this.config = config;
         stem = addChildBlock("stem", new PatchStem(config, seed));
-        slotTable = config.variant().usesPosition() && config.slotTable() == SlotTable.SHARED
+        Parameter slotTable = config.variant().usesPosition() && config.slotTable() == SlotTable.SHARED
                 ? addParameter(Ops.parameter(VitLayout.SLOT_TABLE, seed, config.depth(),
                         config.positionEmbeddingWidth()))
                 : null;
