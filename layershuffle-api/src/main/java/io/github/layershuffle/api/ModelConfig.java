@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.function.Function;
 
 /**
  * The shape and training variant of a Vision Transformer: one JSON form, shared by checkpoints and exports.
@@ -43,6 +44,10 @@ import java.util.Objects;
  * @param labels                 class names, empty or exactly {@code classes} long
  * @param pixelMean              per-channel mean the stem subtracts from pixels in [0, 1]
  * @param pixelStd               per-channel standard deviation the stem divides by
+ * @param slotTable              LayerShuffle-position: one slot table shared by all blocks (the authors' code)
+ *                               or one per block
+ * @param predictLossReduction   LayerShuffle-predict: the auxiliary loss as the mean over slots (the authors'
+ *                               code) or their sum
  */
 public record ModelConfig(
         int imageSize,
@@ -61,7 +66,9 @@ public record ModelConfig(
         double layerNormEps,
         List<String> labels,
         List<Double> pixelMean,
-        List<Double> pixelStd) {
+        List<Double> pixelStd,
+        SlotTable slotTable,
+        LossReduction predictLossReduction) {
 
     /** The JSON {@code format} value of a config. */
     public static final String FORMAT = "layershuffle-config";
@@ -77,6 +84,8 @@ public record ModelConfig(
      */
     public ModelConfig {
         Objects.requireNonNull(variant, "variant");
+        Objects.requireNonNull(slotTable, "slotTable");
+        Objects.requireNonNull(predictLossReduction, "predictLossReduction");
         labels = labels == null ? List.of() : List.copyOf(labels);
         pixelMean = pixelMean == null || pixelMean.isEmpty() ? repeat(0.5, channels) : List.copyOf(pixelMean);
         pixelStd = pixelStd == null || pixelStd.isEmpty() ? repeat(0.5, channels) : List.copyOf(pixelStd);
@@ -149,7 +158,8 @@ public record ModelConfig(
                 .depth(depth).heads(heads).mlpWidth(mlpWidth).classes(classes).variant(variant)
                 .positionEmbeddingWidth(positionEmbeddingWidth).dropout(dropout).layerDropRate(layerDropRate)
                 .predictLossWeight(predictLossWeight).layerNormEps(layerNormEps).labels(labels)
-                .pixelMean(pixelMean).pixelStd(pixelStd);
+                .pixelMean(pixelMean).pixelStd(pixelStd).slotTable(slotTable)
+                .predictLossReduction(predictLossReduction);
     }
 
     /** ViT-B/16 at 224 pixels as Hugging Face's {@code google/vit-base-patch16-224} (LayerNorm eps 1e-12). */
@@ -223,13 +233,16 @@ public record ModelConfig(
         pixelMean.forEach(mean::add);
         ArrayNode std = n.putArray("pixelStd");
         pixelStd.forEach(std::add);
+        n.put("slotTable", slotTable.id());
+        n.put("predictLossReduction", predictLossReduction.id());
         return n;
     }
 
     /**
      * Reads the JSON form. Unknown fields are ignored (a newer minor writer may add some); optional fields
      * ({@code positionEmbeddingWidth}, {@code dropout}, {@code layerDropRate}, {@code predictLossWeight},
-     * {@code layerNormEps}, {@code labels}) take the builder's defaults.
+     * {@code layerNormEps}, {@code labels}, {@code slotTable}, {@code predictLossReduction}) take the builder's
+     * defaults.
      *
      * @throws LayerShuffleException naming the missing or malformed field, or a version newer than
      *                               {@link #FORMAT_VERSION}
@@ -294,6 +307,9 @@ public record ModelConfig(
             b.labels(names);
         }
         b.pixelMean(optionalDoubles(node, "pixelMean")).pixelStd(optionalDoubles(node, "pixelStd"));
+        b.slotTable(optionalChoice(node, "slotTable", SlotTable::fromId, defaults.slotTable()))
+                .predictLossReduction(optionalChoice(node, "predictLossReduction", LossReduction::fromId,
+                        defaults.predictLossReduction()));
         try {
             return b.build();
         } catch (IllegalArgumentException e) {
@@ -330,6 +346,21 @@ public record ModelConfig(
     private static int optionalInt(JsonNode node, String field, int fallback) {
         JsonNode v = node.get(field);
         return v == null || v.isNull() ? fallback : requiredInt(node, field);
+    }
+
+    private static <E> E optionalChoice(JsonNode node, String field, Function<String, E> parse, E fallback) {
+        JsonNode v = node.get(field);
+        if (v == null || v.isNull()) {
+            return fallback;
+        }
+        if (!v.isTextual()) {
+            throw new LayerShuffleException("config field '" + field + "' must be a string, was " + v);
+        }
+        try {
+            return parse.apply(v.asText());
+        } catch (IllegalArgumentException e) {
+            throw new LayerShuffleException("config field '" + field + "': " + e.getMessage(), e);
+        }
     }
 
     private static List<Double> optionalDoubles(JsonNode node, String field) {
@@ -383,6 +414,8 @@ public record ModelConfig(
         private List<String> labels = List.of();
         private List<Double> pixelMean = List.of();
         private List<Double> pixelStd = List.of();
+        private SlotTable slotTable = SlotTable.SHARED;
+        private LossReduction predictLossReduction = LossReduction.MEAN;
 
         private Builder() {
         }
@@ -489,6 +522,20 @@ public record ModelConfig(
             return this;
         }
 
+        /** Sets where LayerShuffle-position keeps its slot table (default {@link SlotTable#SHARED}). */
+        public Builder slotTable(SlotTable v) {
+            slotTable = v;
+            return this;
+        }
+
+        /**
+         * Sets how LayerShuffle-predict's auxiliary loss reduces over slots (default {@link LossReduction#MEAN}).
+         */
+        public Builder predictLossReduction(LossReduction v) {
+            predictLossReduction = v;
+            return this;
+        }
+
         /**
          * The config.
          *
@@ -497,7 +544,7 @@ public record ModelConfig(
         public ModelConfig build() {
             return new ModelConfig(imageSize, channels, patchSize, width, depth, heads, mlpWidth, classes,
                     variant, positionEmbeddingWidth, dropout, layerDropRate, predictLossWeight, layerNormEps,
-                    labels, pixelMean, pixelStd);
+                    labels, pixelMean, pixelStd, slotTable, predictLossReduction);
         }
     }
 }

@@ -1,8 +1,13 @@
 package io.github.layershuffle.api.checkpoint;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.github.layershuffle.api.LayerShuffleException;
+import io.github.layershuffle.api.LossReduction;
 import io.github.layershuffle.api.ModelConfig;
 import io.github.layershuffle.api.ModelIdentity;
+import io.github.layershuffle.api.SlotTable;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -38,6 +43,7 @@ public record Checkpoint(ModelConfig config, String family, Map<String, String> 
     /** The checkpoint version this library writes and the newest it reads. */
     public static final int VERSION = 1;
     private static final List<String> RESERVED = List.of("format", "version", "config", "family");
+    private static final ObjectMapper LEGACY_JSON = new ObjectMapper();
 
     /**
      * Checks that the tensors are exactly the ones the config needs, with the right shapes.
@@ -87,6 +93,10 @@ public record Checkpoint(ModelConfig config, String family, Map<String, String> 
     /**
      * Reads a checkpoint file.
      *
+     * <p>A file whose config predates the {@code slotTable} and {@code predictLossReduction} fields reads in
+     * the forms it was trained in: a LayerShuffle-position file with one slot table per block as
+     * {@link SlotTable#PER_BLOCK}, a LayerShuffle-predict file as {@link LossReduction#SUM}.
+     *
      * @throws LayerShuffleException naming the file and the fault: not a checkpoint, a newer version, a bad
      *                               config, a missing or mis-shaped tensor
      */
@@ -116,10 +126,41 @@ public record Checkpoint(ModelConfig config, String family, Map<String, String> 
                     + "' is missing");
         }
         try {
-            return new Checkpoint(ModelConfig.fromJson(configJson), family, meta, st.tensors());
+            ModelConfig config = legacyForms(ModelConfig.fromJson(configJson), configJson, st.tensors());
+            return new Checkpoint(config, family, meta, st.tensors());
         } catch (LayerShuffleException e) {
             throw new LayerShuffleException(file + ": " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * The config of a checkpoint written before the {@code slotTable} and {@code predictLossReduction} fields
+     * existed, in the forms it was trained in: a LayerShuffle-position file holding one table per block
+     * ({@code blocks.i.pos.embed}) reads as {@link SlotTable#PER_BLOCK}, a LayerShuffle-predict file as
+     * {@link LossReduction#SUM}. A config that names the field is taken at its word; other variants, whose
+     * weights and training the fields do not touch, take the defaults.
+     */
+    private static ModelConfig legacyForms(ModelConfig config, String configJson, Map<String, Tensor> tensors) {
+        boolean position = config.variant().usesPosition() && !tensors.containsKey(VitLayout.SLOT_TABLE)
+                && tensors.containsKey(VitLayout.block(0) + "pos.embed");
+        boolean predict = config.variant().predictsPosition();
+        if (!position && !predict) {
+            return config;
+        }
+        JsonNode json;
+        try {
+            json = LEGACY_JSON.readTree(configJson);
+        } catch (JsonProcessingException e) {
+            throw new LayerShuffleException("config is not valid JSON: " + e.getOriginalMessage(), e);
+        }
+        ModelConfig.Builder b = config.toBuilder();
+        if (position && !json.has("slotTable")) {
+            b.slotTable(SlotTable.PER_BLOCK);
+        }
+        if (predict && !json.has("predictLossReduction")) {
+            b.predictLossReduction(LossReduction.SUM);
+        }
+        return b.build();
     }
 
     /**

@@ -4,7 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.github.layershuffle.api.LayerShuffleException;
+import io.github.layershuffle.api.LossReduction;
 import io.github.layershuffle.api.ModelConfig;
+import io.github.layershuffle.api.SlotTable;
 import io.github.layershuffle.api.Variant;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -58,7 +60,20 @@ class CheckpointTest {
 
     @Test
     void variantLayoutsHaveTheirExtraTensors() {
-        assertThat(VitLayout.shapes(tiny(Variant.LAYERSHUFFLE_POSITION))).containsKey("blocks.2.pos.embed");
+        ModelConfig position = tiny(Variant.LAYERSHUFFLE_POSITION);
+        assertThat(VitLayout.shapes(position)).doesNotContainKey("blocks.2.pos.embed");
+        assertThat(VitLayout.shapes(position).get(VitLayout.SLOT_TABLE)).containsExactly(3, 4);
+        assertThat(VitLayout.slotTable(position, 2)).isEqualTo(VitLayout.SLOT_TABLE);
+        ModelConfig perBlock = position.toBuilder().slotTable(SlotTable.PER_BLOCK).build();
+        assertThat(VitLayout.shapes(perBlock).get("blocks.2.pos.embed")).containsExactly(3, 4);
+        assertThat(VitLayout.shapes(perBlock)).doesNotContainKey(VitLayout.SLOT_TABLE);
+        assertThat(VitLayout.slotTable(perBlock, 2)).isEqualTo("blocks.2.pos.embed");
+        assertThat(new java.util.ArrayList<>(VitLayout.shapes(position).keySet()).indexOf(VitLayout.SLOT_TABLE))
+                .as("after the stem, before the blocks").isEqualTo(4);
+        assertThatThrownBy(() -> VitLayout.slotTable(tiny(Variant.LAYERSHUFFLE), 0))
+                .hasMessageContaining("no slot table");
+        assertThat(VitLayout.shapes(tiny(Variant.BASELINE).toBuilder().slotTable(SlotTable.SHARED).build()))
+                .doesNotContainKey(VitLayout.SLOT_TABLE);
         assertThat(VitLayout.shapes(tiny(Variant.LAYERSHUFFLE_POSITION)).get("blocks.0.pos.proj.weight"))
                 .containsExactly(8, 12);
         assertThat(VitLayout.shapes(tiny(Variant.LAYERSHUFFLE_PREDICT)).get("blocks.1.predict.fc.weight"))
@@ -108,6 +123,61 @@ class CheckpointTest {
         Path file = dir.resolve("plain.safetensors");
         Safetensors.write(file, Map.of(), List.of(new Tensor("w", new long[] {2}, new float[] {1, 2})));
         assertThatThrownBy(() -> Checkpoint.read(file)).hasMessageContaining("not a layershuffle checkpoint");
+    }
+
+    /** A -position checkpoint written before the slotTable field existed: one table per block, no field. */
+    @Test
+    void aPerBlockCheckpointWithoutTheFieldReadsAsPerBlock() throws IOException {
+        ModelConfig perBlock = tiny(Variant.LAYERSHUFFLE_POSITION).toBuilder().slotTable(SlotTable.PER_BLOCK).build();
+        Checkpoint ckpt = random(perBlock, 6);
+        com.fasterxml.jackson.databind.node.ObjectNode json = perBlock.toJsonNode();
+        json.remove("slotTable");
+        Path old = dir.resolve("old.safetensors");
+        Safetensors.write(old, metadata(json.toString()), ckpt.tensors().values());
+        Checkpoint back = Checkpoint.read(old);
+        assertThat(back.config().slotTable()).isEqualTo(SlotTable.PER_BLOCK);
+        assertThat(back).isEqualTo(ckpt);
+
+        // a config that names its table is taken at its word: per-block tensors under "shared" are refused
+        json.put("slotTable", "shared");
+        Path lying = dir.resolve("lying.safetensors");
+        Safetensors.write(lying, metadata(json.toString()), ckpt.tensors().values());
+        assertThatThrownBy(() -> Checkpoint.read(lying)).isInstanceOf(LayerShuffleException.class)
+                .hasMessageContaining("lying.safetensors").hasMessageContaining(VitLayout.SLOT_TABLE);
+    }
+
+    /** A -predict checkpoint written before predictLossReduction existed was trained with the sum over slots. */
+    @Test
+    void aPredictCheckpointWithoutTheFieldReadsAsTheSumItWasTrainedWith() throws IOException {
+        ModelConfig predict = tiny(Variant.LAYERSHUFFLE_PREDICT);
+        Checkpoint ckpt = random(predict, 7);
+        com.fasterxml.jackson.databind.node.ObjectNode json = predict.toJsonNode();
+        json.remove("predictLossReduction");
+        Path old = dir.resolve("old-predict.safetensors");
+        Safetensors.write(old, metadata(json.toString()), ckpt.tensors().values());
+        assertThat(Checkpoint.read(old).config().predictLossReduction()).isEqualTo(LossReduction.SUM);
+
+        // with the field, or for a variant without an auxiliary loss, the config is read as written
+        Path current = dir.resolve("current.safetensors");
+        ckpt.write(current);
+        assertThat(Checkpoint.read(current).config().predictLossReduction()).isEqualTo(LossReduction.MEAN);
+        ModelConfig baseline = tiny(Variant.BASELINE);
+        com.fasterxml.jackson.databind.node.ObjectNode plain = baseline.toJsonNode();
+        plain.remove("predictLossReduction");
+        plain.remove("slotTable");
+        Path base = dir.resolve("old-baseline.safetensors");
+        Safetensors.write(base, metadata(plain.toString()), random(baseline, 8).tensors().values());
+        assertThat(Checkpoint.read(base).config()).isEqualTo(baseline);
+    }
+
+    private static Map<String, String> metadata(String configJson) {
+        Map<String, String> meta = new LinkedHashMap<>();
+        meta.put("format", Checkpoint.FORMAT);
+        meta.put("version", "1");
+        meta.put("config", configJson);
+        meta.put("family", "fam-1");
+        meta.put("epoch", "3");
+        return meta;
     }
 
     @Test

@@ -22,12 +22,20 @@ import io.github.layershuffle.api.checkpoint.Checkpoint;
 import io.github.layershuffle.api.checkpoint.Tensor;
 import io.github.layershuffle.api.checkpoint.VitLayout;
 import io.github.layershuffle.onnx.export.OnnxGraph.Value;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Emits the parts of the ViT into one graph, computing exactly what {@code docs/FORMATS.md} says (inference:
  * dropout is the identity). One instance per graph; several parts may go into one graph ({@code model.onnx}
  * chains them all).
+ *
+ * <p>A -position block's graph always carries the slot table it reads, as an initializer named after its
+ * checkpoint tensor: its own {@code blocks.i.pos.embed}, or a copy of the model's shared
+ * {@code encoder.slot_table}. So every block file stands alone, and a recipe that composes blocks of several
+ * exports runs each with its own model's table. Within one graph a tensor is stored once, so {@code model.onnx}
+ * holds a shared table once.
  */
 final class VitGraphs {
     private final Checkpoint checkpoint;
@@ -36,6 +44,7 @@ final class VitGraphs {
     private Value half;
     private Value one;
     private Value sqrt2;
+    private final Map<String, Value> weights = new HashMap<>();
 
     VitGraphs(Checkpoint checkpoint, OnnxGraph graph) {
         this.checkpoint = checkpoint;
@@ -79,7 +88,7 @@ final class VitGraphs {
         String b = VitLayout.block(i);
         Value z = tokens;
         if (config.variant().usesPosition()) {
-            z = positionBranch(b, z, position);
+            z = positionBranch(b, VitLayout.slotTable(config, i), z, position);
         }
         z = g.op(ADD, b + "attn.residual", List.of(z, attention(b, layerNorm(b + "norm1", z))));
         Value h = linear(b + "mlp.fc1", layerNorm(b + "norm2", z));
@@ -101,13 +110,13 @@ final class VitGraphs {
         return linear("head.fc", layerNorm("head.norm", cls));
     }
 
-    /** z + gelu(pos.proj(pos.norm(concat(z, repeat(pos.embed[p], T))))). */
-    private Value positionBranch(String b, Value z, Value position) {
+    /** z + gelu(pos.proj(pos.norm(concat(z, repeat(table[p], T))))). */
+    private Value positionBranch(String b, String table, Value z, Value position) {
         if (position == null) {
             throw new IllegalStateException(b + ": a " + config.variant() + " block needs the position input");
         }
         long f = config.positionEmbeddingWidth();
-        Value slot = g.op(GATHER, b + "pos.embed", List.of(weight(b + "pos.embed"), position), Attr.of("axis", 0L));
+        Value slot = g.op(GATHER, b + "pos.embed", List.of(weight(table), position), Attr.of("axis", 0L));
         Value batchAndTokens = g.op(SHAPE, b + "pos.shape", List.of(z), Attr.of("start", 0L), Attr.of("end", 2L));
         Value shape = g.op(CONCAT, b + "pos.shape", List.of(batchAndTokens, g.ints(b + "pos.width", f)),
                 Attr.of("axis", 0L));
@@ -178,8 +187,11 @@ final class VitGraphs {
         return g.op(MUL, hint, List.of(y, half));
     }
 
+    /** The checkpoint tensor {@code name} as an initializer of this graph, added on first use. */
     private Value weight(String name) {
-        Tensor t = checkpoint.tensor(name);
-        return g.initializer(name, t.shape(), t.data());
+        return weights.computeIfAbsent(name, n -> {
+            Tensor t = checkpoint.tensor(n);
+            return g.initializer(n, t.shape(), t.data());
+        });
     }
 }

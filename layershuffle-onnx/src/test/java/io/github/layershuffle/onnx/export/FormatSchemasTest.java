@@ -56,9 +56,11 @@ class FormatSchemasTest {
         ObjectNode broken = manifest.deepCopy();
         broken.remove("blocks");
         ((ObjectNode) broken.get("stem")).put("file", "../stem.onnx");
-        ((ObjectNode) broken.get("config")).put("variant", "shuffled");
+        ((ObjectNode) broken.get("config")).put("variant", "shuffled").put("slotTable", "per-slot")
+                .put("predictLossReduction", "max");
         assertThat(errors("manifest.schema.json", broken).toString())
-                .contains("blocks").contains("stem.file").contains("config.variant");
+                .contains("blocks").contains("stem.file").contains("config.variant").contains("config.slotTable")
+                .contains("config.predictLossReduction");
     }
 
     @Test

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.within;
 
 import ai.onnxruntime.OrtException;
 import io.github.layershuffle.api.ModelConfig;
+import io.github.layershuffle.api.SlotTable;
 import io.github.layershuffle.api.Variant;
 import io.github.layershuffle.api.checkpoint.Checkpoint;
 import java.nio.file.Path;
@@ -22,7 +23,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 /**
  * Every exported graph, run in ONNX Runtime, matches {@link ReferenceVit} (the FORMATS.md computations as
  * plain loops) within an absolute tolerance of 1e-4, for every variant, 1 and 3 channels, batch 1 and 5
- * through the same graph.
+ * through the same graph, and -position with a shared slot table and with one per block.
  */
 class OnnxExporterParityTest {
     private static final float TOLERANCE = 1e-4f;
@@ -34,16 +35,17 @@ class OnnxExporterParityTest {
     static Stream<Arguments> variantsAndChannels() {
         List<Arguments> args = new ArrayList<>();
         for (Variant v : Variant.values()) {
-            args.add(Arguments.of(v, 1));
-            args.add(Arguments.of(v, 3));
+            args.add(Arguments.of(v, 1, SlotTable.SHARED));
+            args.add(Arguments.of(v, 3, SlotTable.SHARED));
         }
+        args.add(Arguments.of(Variant.LAYERSHUFFLE_POSITION, 1, SlotTable.PER_BLOCK));
         return args.stream();
     }
 
-    @ParameterizedTest(name = "{0}, {1} channel(s)")
+    @ParameterizedTest(name = "{0}, {1} channel(s), {2} slot table")
     @MethodSource("variantsAndChannels")
-    void everyGraphMatchesTheReference(Variant variant, int channels) throws Exception {
-        ModelConfig config = TinyModels.config(variant, channels);
+    void everyGraphMatchesTheReference(Variant variant, int channels, SlotTable table) throws Exception {
+        ModelConfig config = TinyModels.config(variant, channels).toBuilder().slotTable(table).build();
         Checkpoint ckpt = TinyModels.checkpoint(config, 11 + channels);
         Path dir = OnnxExporter.builder().optFullModel(true).build().export(ckpt, tmp.resolve("export"));
         ReferenceVit ref = new ReferenceVit(ckpt);

@@ -1,6 +1,7 @@
 package io.github.layershuffle.onnx.export;
 
 import io.github.layershuffle.api.ModelConfig;
+import io.github.layershuffle.api.SlotTable;
 import io.github.layershuffle.api.checkpoint.Checkpoint;
 
 /**
@@ -66,7 +67,8 @@ final class ReferenceVit {
         float[] z = tokens.clone();
         if (c.variant().usesPosition()) {
             int f = c.positionEmbeddingWidth();
-            float[] embed = w(p + "pos.embed");
+            // FORMATS.md: one table shared by all blocks, or each block's own
+            float[] embed = w(c.slotTable() == SlotTable.SHARED ? "encoder.slot_table" : p + "pos.embed");
             float[] h = new float[rows * (d + f)];
             for (int r = 0; r < rows; r++) {
                 System.arraycopy(z, r * d, h, r * (d + f), d);

@@ -3,6 +3,7 @@ package io.github.layershuffle.train.eval;
 import io.github.layershuffle.api.IncompatibleBlocksException;
 import io.github.layershuffle.api.ModelConfig;
 import io.github.layershuffle.api.ModelIdentity;
+import io.github.layershuffle.api.SlotTable;
 import io.github.layershuffle.api.checkpoint.Checkpoint;
 import io.github.layershuffle.api.checkpoint.Tensor;
 import io.github.layershuffle.api.checkpoint.VitLayout;
@@ -31,6 +32,11 @@ import java.util.stream.Collectors;
  *
  * <p>Slot {@code i} of the merged model is its block {@code i}: it runs in slot {@code i} under
  * {@code sequential()}, and any policy reorders the merged blocks as it would a trained model's.
+ *
+ * <p>LayerShuffle-position: every merged block keeps the slot table it was trained with, its source's shared
+ * {@code encoder.slot_table} or its own {@code blocks.j.pos.embed}, so a merged -position checkpoint is always
+ * {@link SlotTable#PER_BLOCK}. That is what a recipe of exports computes too, each exported block graph
+ * carrying a copy of its model's table; with one source the merge computes exactly what the source does.
  */
 public final class CheckpointMerge {
 
@@ -122,8 +128,10 @@ public final class CheckpointMerge {
                         + "got " + slots.size());
             }
         }
+        boolean position = stemConfig.variant().usesPosition();
         ModelConfig config = stemConfig.toBuilder().depth(slots.size()).classes(headConfig.classes())
-                .labels(headConfig.labels()).build();
+                .labels(headConfig.labels()).slotTable(position ? SlotTable.PER_BLOCK : stemConfig.slotTable())
+                .build();
         Map<String, Tensor> tensors = new LinkedHashMap<>();
         copyPrefixed(stem.checkpoint(), "stem.", "stem.", tensors);
         copyPrefixed(head.checkpoint(), "head.", "head.", tensors);
@@ -138,6 +146,11 @@ public final class CheckpointMerge {
             base.checkCompatible(from.checkpoint().identity(), "slot " + i + " (" + from.name() + ", block "
                     + slot.block() + ") vs stem (" + stem.name() + ")");
             copyPrefixed(from.checkpoint(), VitLayout.block(slot.block()), VitLayout.block(i), tensors);
+            if (position) {
+                String table = VitLayout.block(i) + "pos.embed";
+                String source = VitLayout.slotTable(from.checkpoint().config(), slot.block());
+                tensors.put(table, from.checkpoint().tensor(source).renamed(table));
+            }
         }
         Map<String, String> metadata = new LinkedHashMap<>();
         metadata.put("created", Instant.now().toString());

@@ -18,7 +18,7 @@ import io.github.layershuffle.api.checkpoint.VitLayout;
  * slot p"):
  *
  * <pre>
- * (-position) z = z + dropout(gelu(pos.proj(pos.norm(concat(z, pos.embed[p])))))
+ * (-position) z = z + dropout(gelu(pos.proj(pos.norm(concat(z, table[p])))))   table: shared or pos.embed
  *             z = z + dropout(attn.proj(MSA(norm1(z))))
  *             z = z + dropout(mlp.fc2(gelu(mlp.fc1(norm2(z)))))
  * (-predict)  position_logits = predict.fc(predict.norm(mean over tokens of z))
@@ -52,7 +52,7 @@ public final class EncoderBlock extends AbstractBlock {
     private final SlotParts.SlotEmbedding slotEmbedding;
     private final SlotParts.SlotPredictor slotPredictor;
 
-    EncoderBlock(ModelConfig config, int index, long seed) {
+    EncoderBlock(ModelConfig config, int index, long seed, Parameter sharedSlotTable) {
         this.config = config;
         this.index = index;
         String b = VitLayout.block(index);
@@ -71,7 +71,7 @@ public final class EncoderBlock extends AbstractBlock {
         fc2Weight = addParameter(Ops.parameter(b + "mlp.fc2.weight", seed, d, m));
         fc2Bias = addParameter(Ops.parameter(b + "mlp.fc2.bias", seed, d));
         slotEmbedding = config.variant().usesPosition()
-                ? addChildBlock("pos", new SlotParts.SlotEmbedding(config, index, seed)) : null;
+                ? addChildBlock("pos", new SlotParts.SlotEmbedding(config, index, seed, sharedSlotTable)) : null;
         slotPredictor = config.variant().predictsPosition()
                 ? addChildBlock("predict", new SlotParts.SlotPredictor(config, index, seed)) : null;
     }

@@ -11,7 +11,8 @@ import java.util.SplittableRandom;
  * The initial value of every tensor of a fresh model, as Hugging Face's ViT initialises it
  * ({@code initializer_range} 0.02): weights, the class token and the learned positional embedding from a
  * normal distribution of standard deviation 0.02 truncated at two standard deviations, biases zero,
- * LayerNorm scales one; the slot embedding of LayerShuffle-position starts at zero, as in the paper's code.
+ * LayerNorm scales one; the slot table of LayerShuffle-position (shared or per block) starts at zero, as in the
+ * authors' code.
  *
  * <p>Each tensor's values depend only on the seed and the tensor's name, never on the order tensors are
  * made in: a block or variant part added to an existing model later (fine-tuning into another variant) gets
@@ -75,7 +76,7 @@ public final class Initialization {
         if (isNorm && name.endsWith(".weight")) {
             return Kind.ONES;
         }
-        if (name.endsWith(".pos.embed")) {
+        if (name.endsWith(".pos.embed") || name.equals(VitLayout.SLOT_TABLE)) {
             return Kind.ZEROS;
         }
         return Kind.TRUNCATED_NORMAL;

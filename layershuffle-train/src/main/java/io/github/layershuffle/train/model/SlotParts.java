@@ -18,8 +18,10 @@ final class SlotParts {
     }
 
     /**
-     * LayerShuffle-position: the block learns an embedding of the slot it runs in, concatenates it to every
-     * token, and adds a projection of the result: {@code z + dropout(gelu(proj(norm(concat(z, embed[p])))))}.
+     * LayerShuffle-position: the block looks up the embedding of the slot it runs in, concatenates it to every
+     * token, and adds a projection of the result: {@code z + dropout(gelu(proj(norm(concat(z, table[p])))))}.
+     * The table is the model's shared one ({@link io.github.layershuffle.api.SlotTable#SHARED}, owned by the
+     * {@link VisionTransformer}) or this block's own {@code blocks.i.pos.embed}.
      */
     static final class SlotEmbedding extends AbstractBlock {
         private final ModelConfig config;
@@ -29,12 +31,16 @@ final class SlotParts {
         private final Parameter projWeight;
         private final Parameter projBias;
 
-        SlotEmbedding(ModelConfig config, int index, long seed) {
+        /** A slot embedding reading {@code sharedTable}, or a table of this block's own if it is null. */
+        SlotEmbedding(ModelConfig config, int index, long seed, Parameter sharedTable) {
             this.config = config;
             String b = VitLayout.block(index) + "pos.";
             long d = config.width();
             long f = config.positionEmbeddingWidth();
-            embed = addParameter(Ops.parameter(b + "embed", seed, config.depth(), f));
+            // a shared table is a parameter of the model, not of this block: registered once, so DJL lists,
+            // initialises and updates it once and autograd sums the gradients of every slot into it
+            embed = sharedTable != null ? sharedTable
+                    : addParameter(Ops.parameter(b + "embed", seed, config.depth(), f));
             normWeight = addParameter(Ops.parameter(b + "norm.weight", seed, d + f));
             normBias = addParameter(Ops.parameter(b + "norm.bias", seed, d + f));
             projWeight = addParameter(Ops.parameter(b + "proj.weight", seed, d, d + f));

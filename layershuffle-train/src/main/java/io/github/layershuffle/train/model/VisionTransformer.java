@@ -14,6 +14,7 @@ import io.github.layershuffle.api.Block;
 import io.github.layershuffle.api.BlockSequence;
 import io.github.layershuffle.api.ExecutionPlan;
 import io.github.layershuffle.api.ModelConfig;
+import io.github.layershuffle.api.SlotTable;
 import io.github.layershuffle.api.checkpoint.VitLayout;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -45,6 +46,10 @@ import java.util.Objects;
  * the plan under the key {@link #PLAN} in {@code params} (all blocks in order if absent) and returns
  * {@code (logits)}, or {@code (logits, positionLogits)} for LayerShuffle-predict.
  *
+ * <p>LayerShuffle-position with {@link SlotTable#SHARED} (the default, as the authors' code): one slot table
+ * {@code encoder.slot_table}, a parameter of this model that every block reads by the slot it runs in, so
+ * each row learns from whichever block runs in its slot. With {@link SlotTable#PER_BLOCK} each block has its own.
+ *
  * <p>Blocks are executed in one place, {@link BlockSequence#run(Object, ExecutionPlan)} over
  * {@link #blocks(ParameterStore, boolean)}, so a caller that composes blocks by hand gets the same result.
  */
@@ -61,9 +66,13 @@ public final class VisionTransformer extends AbstractBlock {
     private VisionTransformer(ModelConfig config, long seed) {
         this.config = config;
         stem = addChildBlock("stem", new PatchStem(config, seed));
+        Parameter slotTable = config.variant().usesPosition() && config.slotTable() == SlotTable.SHARED
+                ? addParameter(Ops.parameter(VitLayout.SLOT_TABLE, seed, config.depth(),
+                        config.positionEmbeddingWidth()))
+                : null;
         List<EncoderBlock> list = new ArrayList<>(config.depth());
         for (int i = 0; i < config.depth(); i++) {
-            list.add(addChildBlock("block" + i, new EncoderBlock(config, i, seed)));
+            list.add(addChildBlock("block" + i, new EncoderBlock(config, i, seed, slotTable)));
         }
         blocks = Collections.unmodifiableList(list);
         head = addChildBlock("head", new ClassifierHead(config, seed));

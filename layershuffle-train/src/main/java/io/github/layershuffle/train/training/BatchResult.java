@@ -10,7 +10,8 @@ import io.github.layershuffle.api.ExecutionPlan;
  * @param loss            the objective: {@code taskLoss + predictLossWeight * positionLoss}
  * @param taskLoss        mean cross-entropy of the class logits
  * @param positionLoss    LayerShuffle-predict: cross-entropy of each slot's position logits against its slot,
- *                        averaged over the batch and summed over slots; 0 for other variants
+ *                        averaged over the batch, then the mean or sum over slots as the config's
+ *                        {@code predictLossReduction} says; 0 for other variants
  * @param correct         images whose top class is the label
  * @param positionCorrect LayerShuffle-predict: (slot, image) pairs whose predicted slot is right
  * @param positionTotal   LayerShuffle-predict: slots times images; 0 for other variants

@@ -2,6 +2,7 @@ package io.github.layershuffle.train.training;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.DataType;
+import io.github.layershuffle.api.LossReduction;
 
 /** The training objective's parts, computed on the activations' manager and device. */
 final class Losses {
@@ -17,14 +18,21 @@ final class Losses {
 
     /**
      * LayerShuffle-predict's auxiliary loss: for {@code positionLogits [S, B, L]}, the cross-entropy of slot
-     * {@code s}'s logits against target {@code s}, averaged over the batch and summed over the slots.
+     * {@code s}'s logits against target {@code s}, averaged over the batch, then reduced over the slots.
+     * {@link LossReduction#MEAN} is the authors' {@code cross_entropy(cat(logits), cat(targets))}: every slot
+     * has B images, so the mean over all S x B pairs is the mean over slots of the per-slot means.
+     * {@link LossReduction#SUM} is S times that.
      */
-    static NDArray positionLoss(NDArray positionLogits) {
+    static NDArray positionLoss(NDArray positionLogits, LossReduction reduction) {
         long slots = positionLogits.getShape().get(0);
         int depth = (int) positionLogits.getShape().get(2);
         NDArray targets = slotTargets(positionLogits, slots).oneHot(depth)
                 .toType(positionLogits.getDataType(), false).expandDims(1);
-        return positionLogits.logSoftmax(2).mul(targets).sum(new int[] {2}).neg().mean(new int[] {1}).sum();
+        NDArray perSlot = positionLogits.logSoftmax(2).mul(targets).sum(new int[] {2}).neg().mean(new int[] {1});
+        return switch (reduction) {
+            case MEAN -> perSlot.mean();
+            case SUM -> perSlot.sum();
+        };
     }
 
     /** Number of (slot, image) pairs whose arg-max slot is the slot they ran in. */

@@ -197,7 +197,7 @@ public final class VitTrainer implements AutoCloseable {
         totals.task += task.getFloat() * b;
         totals.correct += Losses.correct(out.logits(), y);
         if (out.hasPositionLogits()) {
-            NDArray position = Losses.positionLoss(out.positionLogits());
+            NDArray position = Losses.positionLoss(out.positionLogits(), config.predictLossReduction());
             loss = task.add(position.mul(config.predictLossWeight()));
             totals.position += position.getFloat() * b;
             totals.positionCorrect += Losses.positionCorrect(out.positionLogits());

@@ -25,7 +25,7 @@ class FineTuningTest {
         assertThat(start.config()).isEqualTo(target);
         assertThat(start.tensors().keySet()).containsExactlyElementsOf(VitLayout.shapes(target).keySet());
         base.tensors().forEach((name, t) -> assertThat(start.tensor(name)).isEqualTo(t));
-        assertThat(start.tensor("blocks.2.pos.embed").data()).containsOnly(0f);
+        assertThat(start.tensor(VitLayout.SLOT_TABLE).data()).containsOnly(0f);
         assertThat(start.tensor("blocks.2.pos.norm.weight").data()).containsOnly(1f);
         assertThat(start.tensor("blocks.2.pos.proj.weight"))
                 .isEqualTo(Initialization.tensor("blocks.2.pos.proj.weight", new long[] {16, 20}, 9));

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.github.layershuffle.api.IncompatibleBlocksException;
 import io.github.layershuffle.api.ModelConfig;
+import io.github.layershuffle.api.SlotTable;
 import io.github.layershuffle.api.Variant;
 import io.github.layershuffle.api.checkpoint.Checkpoint;
 import io.github.layershuffle.api.checkpoint.Tensor;
@@ -90,6 +91,42 @@ class CheckpointMergeTest {
                 .hasMessageContaining("exactly 2 slots");
         assertThat(CheckpointMerge.merge(position, List.of(new CheckpointMerge.Slot(0, 1),
                 new CheckpointMerge.Slot(0, 0))).tensor("blocks.1.pos.embed").shape()).containsExactly(2, 32);
+    }
+
+    /** A copy of {@code c} with tensor {@code name} filled with {@code value}. */
+    static Checkpoint with(Checkpoint c, String name, float value) {
+        Map<String, Tensor> tensors = new LinkedHashMap<>(c.tensors());
+        float[] data = new float[c.tensor(name).data().length];
+        java.util.Arrays.fill(data, value);
+        tensors.put(name, new Tensor(name, c.tensor(name).shape(), data));
+        return new Checkpoint(c.config(), c.family(), c.metadata(), tensors);
+    }
+
+    @Test
+    void positionBlocksKeepTheSlotTableTheyWereTrainedWith() {
+        ModelConfig shared = config(Variant.LAYERSHUFFLE_POSITION, 2);
+        ModelConfig perBlock = shared.toBuilder().slotTable(SlotTable.PER_BLOCK).build();
+        Checkpoint a = with(constant(shared, "f", 1), VitLayout.SLOT_TABLE, 5);
+        Checkpoint b = with(constant(perBlock, "f", 2), "blocks.0.pos.embed", 7);
+        Checkpoint merged = CheckpointMerge.merge(List.of(new CheckpointMerge.Source("a", a),
+                new CheckpointMerge.Source("b", b)), List.of(new CheckpointMerge.Slot(1, 0),
+                new CheckpointMerge.Slot(0, 1)));
+        assertThat(merged.config().slotTable()).isEqualTo(SlotTable.PER_BLOCK);
+        assertThat(merged.tensors()).doesNotContainKey(VitLayout.SLOT_TABLE);
+        assertThat(merged.tensor("blocks.0.pos.embed").data()).as("b's own table of its block 0").containsOnly(7f);
+        assertThat(merged.tensor("blocks.1.pos.embed").data()).as("a's shared table").containsOnly(5f);
+        assertThat(merged.tensor("blocks.1.pos.proj.weight").data()).containsOnly(1f);
+
+        // one shared-table source merged with itself computes what it computes: the same table in every slot
+        Checkpoint self = CheckpointMerge.merge(List.of(new CheckpointMerge.Source("a", a)),
+                List.of(new CheckpointMerge.Slot(0, 0), new CheckpointMerge.Slot(0, 1)));
+        assertThat(self.tensor("blocks.0.pos.embed")).isEqualTo(a.tensor(VitLayout.SLOT_TABLE)
+                .renamed("blocks.0.pos.embed"));
+        assertThat(self.tensor("blocks.1.pos.embed").data()).containsExactly(a.tensor(VitLayout.SLOT_TABLE).data());
+        // other variants keep the stem's form
+        ModelConfig plain = config(Variant.LAYERSHUFFLE, 2);
+        assertThat(CheckpointMerge.merge(List.of(new CheckpointMerge.Source("p", constant(plain, "f", 1))),
+                List.of(new CheckpointMerge.Slot(0, 1))).config().slotTable()).isEqualTo(plain.slotTable());
     }
 
     @Test

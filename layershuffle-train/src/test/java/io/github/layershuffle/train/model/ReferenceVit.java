@@ -2,6 +2,7 @@ package io.github.layershuffle.train.model;
 
 import io.github.layershuffle.api.ExecutionPlan;
 import io.github.layershuffle.api.ModelConfig;
+import io.github.layershuffle.api.SlotTable;
 import io.github.layershuffle.api.checkpoint.Checkpoint;
 
 /**
@@ -29,7 +30,9 @@ final class ReferenceVit {
             String p = "blocks." + i + ".";
             if (c.variant().usesPosition()) {
                 int f = c.positionEmbeddingWidth();
-                float[] embed = w.tensor(p + "pos.embed").data();
+                // FORMATS.md: one table shared by all blocks, or each block's own
+                String table = c.slotTable() == SlotTable.SHARED ? "encoder.slot_table" : p + "pos.embed";
+                float[] embed = w.tensor(table).data();
                 double[][] h = new double[t][d + f];
                 for (int k = 0; k < t; k++) {
                     System.arraycopy(z[k], 0, h[k], 0, d);

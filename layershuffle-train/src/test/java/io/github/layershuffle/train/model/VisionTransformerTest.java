@@ -58,7 +58,10 @@ class VisionTransformerTest {
     void freshSlotEmbeddingIsZeroAndNormsAreIdentity() {
         VisionTransformer vit = VisionTransformer.newInstance(TestModels.tiny(Variant.LAYERSHUFFLE_POSITION), 3,
                 manager);
-        assertThat(vit.namedParameters().get("blocks.1.pos.embed").getArray().toFloatArray()).containsOnly(0f);
+        assertThat(vit.namedParameters().get(VitLayout.SLOT_TABLE).getArray().toFloatArray()).containsOnly(0f);
+        VisionTransformer perBlock = VisionTransformer.newInstance(TestModels.tiny(Variant.LAYERSHUFFLE_POSITION)
+                .toBuilder().slotTable(io.github.layershuffle.api.SlotTable.PER_BLOCK).build(), 3, manager);
+        assertThat(perBlock.namedParameters().get("blocks.1.pos.embed").getArray().toFloatArray()).containsOnly(0f);
         assertThat(vit.namedParameters().get("blocks.1.norm1.weight").getArray().toFloatArray()).containsOnly(1f);
         float[] qkv = vit.namedParameters().get("blocks.1.attn.qkv.weight").getArray().toFloatArray();
         for (float v : qkv) {

@@ -8,6 +8,7 @@ import ai.djl.ndarray.types.Shape;
 import io.github.layershuffle.api.ExecutionPlan;
 import io.github.layershuffle.api.ExecutionPolicy;
 import io.github.layershuffle.api.ModelConfig;
+import io.github.layershuffle.api.SlotTable;
 import io.github.layershuffle.api.Variant;
 import io.github.layershuffle.api.checkpoint.Checkpoint;
 import io.github.layershuffle.api.checkpoint.Tensor;
@@ -16,6 +17,7 @@ import io.github.layershuffle.onnx.export.OnnxExporter;
 import io.github.layershuffle.onnx.runtime.LayerShuffleModel;
 import io.github.layershuffle.onnx.runtime.Prediction;
 import io.github.layershuffle.train.checkpoint.ModelCheckpoints;
+import io.github.layershuffle.train.eval.CheckpointMerge;
 import io.github.layershuffle.train.model.VisionTransformer;
 import io.github.layershuffle.train.model.VitOutput;
 import java.nio.file.Path;
@@ -180,39 +182,29 @@ class OrtDjlParityTest {
         }
     }
 
-    /** Block i of the merged model comes from model (i % 2); the DJL side loads the same merge as one checkpoint. */
+    /**
+     * Block i of the merged model comes from model (i % 2), reversed and interleaved; the DJL side loads the
+     * {@link CheckpointMerge} of the same slots. Model a shares one slot table, model b has one per block: every
+     * merged block keeps its own model's table, in the export (a copy in each block graph) as in the merge.
+     */
     @Test
     void frankensteinOfTwoExportsMatchesDjlOnTheMergedCheckpoint() {
         ModelConfig config = config(Variant.LAYERSHUFFLE_POSITION);
         Checkpoint a = randomCheckpoint(config, "fam", 1);
-        Checkpoint b = randomCheckpoint(config, "fam", 2);
+        Checkpoint b = randomCheckpoint(config.toBuilder().slotTable(SlotTable.PER_BLOCK).build(), "fam", 2);
         Path exportA = OnnxExporter.create().export(a, dir.resolve("a"));
         Path exportB = OnnxExporter.create().export(b, dir.resolve("b"));
 
-        int[] sources = new int[config.depth()];
-        int[] blocks = new int[config.depth()];
-        Map<String, Tensor> merged = new LinkedHashMap<>();
-        a.tensors().forEach((name, t) -> {
-            if (!name.startsWith("blocks.")) {
-                merged.put(name, t);
-            }
-        });
+        List<CheckpointMerge.Slot> slots = new ArrayList<>();
         var composer = LayerShuffleModel.compose().stem(exportA).head(exportA);
         for (int slot = 0; slot < config.depth(); slot++) {
-            sources[slot] = slot % 2;
-            blocks[slot] = config.depth() - 1 - slot;          // reversed and interleaved
-            Checkpoint from = sources[slot] == 0 ? a : b;
-            String prefix = VitLayout.block(blocks[slot]);
-            String target = VitLayout.block(slot);
-            for (Map.Entry<String, Tensor> e : from.tensors().entrySet()) {
-                if (e.getKey().startsWith(prefix)) {
-                    String name = target + e.getKey().substring(prefix.length());
-                    merged.put(name, e.getValue().renamed(name));
-                }
-            }
-            composer.slot(sources[slot] == 0 ? exportA : exportB, blocks[slot]);
+            int source = slot % 2;
+            int block = config.depth() - 1 - slot;
+            slots.add(new CheckpointMerge.Slot(source, block));
+            composer.slot(source == 0 ? exportA : exportB, block);
         }
-        Checkpoint mergedCkpt = new Checkpoint(config, "fam", Map.of(), merged);
+        Checkpoint mergedCkpt = CheckpointMerge.merge(List.of(new CheckpointMerge.Source("a", a),
+                new CheckpointMerge.Source("b", b)), slots);
         float[][][][] x = pixels(config, 3, 9);
         try (NDManager manager = NDManager.newBaseManager(); LayerShuffleModel ort = composer.build()) {
             VisionTransformer vit = ModelCheckpoints.newModel(mergedCkpt, manager);
@@ -220,6 +212,23 @@ class OrtDjlParityTest {
                 float[][] djl = djlLogits(vit, manager, x, plan, null);
                 assertThat(maxAbsDiff(ort.predict(x, plan).logits(), djl)).as("plan %s", plan)
                         .isLessThan(TOLERANCE);
+            }
+        }
+    }
+
+    /** A -position model with one slot table per block (the earlier form) exports and matches DJL too. */
+    @Test
+    void perBlockSlotTablesMatchDjlForEveryPlan() {
+        ModelConfig config = config(Variant.LAYERSHUFFLE_POSITION).toBuilder().slotTable(SlotTable.PER_BLOCK).build();
+        Checkpoint ckpt = randomCheckpoint(config, "fam", 12);
+        Path export = OnnxExporter.create().export(ckpt, dir.resolve("per-block"));
+        float[][][][] x = pixels(config, 4, 6);
+        try (NDManager manager = NDManager.newBaseManager();
+             LayerShuffleModel ort = LayerShuffleModel.load(export)) {
+            VisionTransformer vit = ModelCheckpoints.newModel(ckpt, manager);
+            for (ExecutionPlan plan : plans(config.depth())) {
+                assertThat(maxAbsDiff(ort.predict(x, plan).logits(), djlLogits(vit, manager, x, plan, null)))
+                        .as("plan %s", plan).isLessThan(TOLERANCE);
             }
         }
     }

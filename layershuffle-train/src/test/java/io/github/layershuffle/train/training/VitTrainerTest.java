@@ -14,6 +14,7 @@ import ai.djl.training.optimizer.Optimizer;
 import ai.djl.training.tracker.Tracker;
 import io.github.layershuffle.api.ExecutionPlan;
 import io.github.layershuffle.api.ExecutionPolicy;
+import io.github.layershuffle.api.LossReduction;
 import io.github.layershuffle.api.ModelConfig;
 import io.github.layershuffle.api.Variant;
 import io.github.layershuffle.train.checkpoint.ModelCheckpoints;
@@ -181,23 +182,31 @@ class VitTrainerTest {
         ExecutionPlan plan = ExecutionPlan.of(3, 2, 0, 1);
         try (VitTrainer trainer = VitTrainer.create(vit, options(1), LearningRateSchedule.constant(1e-3))) {
             BatchResult r = trainer.evaluate(x, y, plan);
-            // the auxiliary loss by hand: for each slot s, mean over images of -log softmax(logits_s)[s]
+            // the auxiliary loss by hand: for each slot s, mean over images of -log softmax(logits_s)[s]; the
+            // default reduction (the authors') is the mean over the 3 slots, the other their sum
             float[] logits = vit.predict(x, plan).positionLogits().toFloatArray();
-            double expected = 0;
+            double sum = 0;
             for (int s = 0; s < 3; s++) {
                 for (int b = 0; b < BATCH; b++) {
                     int off = (s * BATCH + b) * 3;
                     double max = Math.max(logits[off], Math.max(logits[off + 1], logits[off + 2]));
-                    double sum = 0;
+                    double norm = 0;
                     for (int l = 0; l < 3; l++) {
-                        sum += Math.exp(logits[off + l] - max);
+                        norm += Math.exp(logits[off + l] - max);
                     }
-                    expected += -(logits[off + s] - max - Math.log(sum)) / BATCH;
+                    sum += -(logits[off + s] - max - Math.log(norm)) / BATCH;
                 }
             }
-            assertThat(r.positionLoss()).isCloseTo(expected, within(1e-4));
+            assertThat(r.positionLoss()).isCloseTo(sum / 3, within(1e-4));
             assertThat(r.loss()).isCloseTo(r.taskLoss() + 0.5 * r.positionLoss(), within(1e-9));
             assertThat(r.positionTotal()).isEqualTo(3 * BATCH);
+            ModelConfig summed = config.toBuilder().predictLossReduction(LossReduction.SUM).build();
+            VisionTransformer same = ModelCheckpoints.newModel(TestModels.randomCheckpoint(summed, 2), manager);
+            try (VitTrainer other = VitTrainer.create(same, options(1), LearningRateSchedule.constant(1e-3))) {
+                BatchResult s = other.evaluate(x, y, plan);
+                assertThat(s.positionLoss()).isCloseTo(sum, within(3e-4));
+                assertThat(s.loss()).isCloseTo(s.taskLoss() + 0.5 * s.positionLoss(), within(1e-9));
+            }
         }
         ModelConfig plain = TestModels.tiny(Variant.LAYERSHUFFLE);
         VisionTransformer other = VisionTransformer.newInstance(plain, 2, manager);
