@@ -7,12 +7,12 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
+import com.fasterxml.jackson.dataformat.yaml.YAMLParser;
 import io.github.layershuffle.api.checkpoint.AtomicFiles;
 import io.github.layershuffle.api.IncompatibleBlocksException;
 import io.github.layershuffle.api.LayerShuffleException;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -39,6 +39,10 @@ public record Recipe(Path stem, Path head, List<Slot> slots) {
     public static final String FORMAT = "layershuffle-recipe";
     /** The newest recipe version this library reads and writes. */
     public static final int FORMAT_VERSION = 1;
+    /** The most bytes of a recipe file read, JSON or YAML: 1 MiB. */
+    public static final int MAX_BYTES = 1 << 20;
+    /** The most entries of {@code slots}. */
+    public static final int MAX_SLOTS = 4096;
 
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory()
             .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
@@ -92,23 +96,23 @@ public record Recipe(Path stem, Path head, List<Slot> slots) {
 
     /**
      * Reads a recipe file, JSON or (by its name, see the class comment) YAML; export paths in it are taken relative
-     * to the file's directory.
+     * to the file's directory. The file is untrusted: it must be a regular file of at most {@link #MAX_BYTES}, with
+     * at most {@link #MAX_SLOTS} slots, and YAML anchors and aliases are refused.
      *
-     * @throws LayerShuffleException naming the file and the missing or malformed field, or a version newer than
-     *                               {@link #FORMAT_VERSION}
+     * @throws LayerShuffleException naming the file and the missing or malformed field, the limit it breaks, a
+     *                               YAML anchor or alias, or a version this library does not read
      */
     public static Recipe read(Path file) {
-        String text;
-        try {
-            text = Files.readString(file, StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new LayerShuffleException("cannot read recipe " + file + ": " + e, e);
-        }
+        String text = new String(ExportSource.readRegular(file, file.toString(), "recipe ", MAX_BYTES,
+                "Recipe.MAX_BYTES"), StandardCharsets.UTF_8);
         Path dir = file.getParent() == null ? Path.of("") : file.getParent();
         boolean yaml = isYaml(file);
         try {
             JsonNode root;
             try {
+                if (yaml) {
+                    refuseAnchorsAndAliases(text);
+                }
                 root = (yaml ? YAML : Manifest.JSON).readTree(text);
             } catch (JsonProcessingException e) {
                 String where = e.getLocation() == null ? ""
@@ -122,13 +126,18 @@ public record Recipe(Path stem, Path head, List<Slot> slots) {
             }
             String format = string(root, "format");
             if (!FORMAT.equals(format)) {
-                throw new LayerShuffleException("format is '" + format + "', expected '" + FORMAT + "'");
+                throw new LayerShuffleException("format is " + Manifest.quote(format) + ", expected '" + FORMAT
+                        + "'");
             }
             JsonNode version = root.get("version");
             if (version == null || !version.isInt()) {
                 throw new LayerShuffleException("field 'version' is missing or not an integer");
             }
-            if (version.asInt() < 1 || version.asInt() > FORMAT_VERSION) {
+            if (version.asInt() < 1) {
+                throw new LayerShuffleException("version " + version.asInt() + " is an unknown version: recipe "
+                        + "versions start at 1; this library reads 1 to " + FORMAT_VERSION);
+            }
+            if (version.asInt() > FORMAT_VERSION) {
                 throw new LayerShuffleException("version " + version.asInt() + " is newer than this library reads ("
                         + FORMAT_VERSION + ")");
             }
@@ -136,6 +145,7 @@ public record Recipe(Path stem, Path head, List<Slot> slots) {
             if (slotsNode == null || !slotsNode.isArray() || slotsNode.isEmpty()) {
                 throw new LayerShuffleException("field 'slots' is missing or not a non-empty array");
             }
+            Manifest.checkCount("slots", slotsNode.size(), MAX_SLOTS, "Recipe.MAX_SLOTS");
             List<Slot> slots = new ArrayList<>();
             for (int i = 0; i < slotsNode.size(); i++) {
                 JsonNode s = slotsNode.get(i);
@@ -146,13 +156,40 @@ public record Recipe(Path stem, Path head, List<Slot> slots) {
                 JsonNode block = s.get("block");
                 if (block == null || !block.isInt() || block.asInt() < 0) {
                     throw new LayerShuffleException("field '" + where + ".block' must be an integer >= 0, was "
-                            + block);
+                            + Manifest.quote(block));
                 }
                 slots.add(new Slot(resolve(dir, string(s, "export", where)), block.asInt()));
             }
             return new Recipe(resolve(dir, string(root, "stem")), resolve(dir, string(root, "head")), slots);
         } catch (LayerShuffleException e) {
             throw new LayerShuffleException("recipe " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Refuses YAML anchors ({@code &name}) and aliases ({@code *name}): a recipe needs neither, and aliases let a
+     * small file expand into a large tree.
+     *
+     * @throws LayerShuffleException naming the anchor or alias and where it is
+     */
+    private static void refuseAnchorsAndAliases(String text) throws JsonProcessingException {
+        try (YAMLParser p = (YAMLParser) YAML.getFactory().createParser(text)) {
+            while (p.nextToken() != null) {
+                String where = " at line " + p.currentLocation().getLineNr() + ", column "
+                        + p.currentLocation().getColumnNr();
+                if (p.getCurrentAnchor() != null) {
+                    throw new LayerShuffleException("YAML anchor &" + Manifest.quote(p.getCurrentAnchor()) + where
+                            + " is not allowed: a recipe uses no anchors or aliases");
+                }
+                if (p.isCurrentAlias()) {
+                    throw new LayerShuffleException("YAML alias *" + Manifest.quote(p.getText()) + where
+                            + " is not allowed: a recipe uses no anchors or aliases");
+                }
+            }
+        } catch (JsonProcessingException e) {
+            throw e;
+        } catch (IOException e) {
+            throw new LayerShuffleException("cannot read the YAML: " + e, e);
         }
     }
 
