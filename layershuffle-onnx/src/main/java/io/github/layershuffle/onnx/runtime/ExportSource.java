@@ -50,7 +50,8 @@ interface ExportSource {
         Objects.requireNonNull(dir, "dir");
         Path abs = dir.toAbsolutePath().normalize();
         if (!Files.isDirectory(abs)) {
-            throw new LayerShuffleException("export directory " + dir + " does not exist or is not a directory");
+            throw new LayerShuffleException("export directory " + dir + " does not exist or is not a directory (an "
+                    + "export directory holds " + Manifest.FILE_NAME + " and the graphs it names)");
         }
         Path real;
         try {

@@ -7,17 +7,22 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
-import com.fasterxml.jackson.dataformat.yaml.YAMLParser;
 import io.github.layershuffle.api.checkpoint.AtomicFiles;
 import io.github.layershuffle.api.IncompatibleBlocksException;
 import io.github.layershuffle.api.LayerShuffleException;
 import java.io.IOException;
+import java.io.StringReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
+import org.yaml.snakeyaml.Yaml;
+import org.yaml.snakeyaml.error.YAMLException;
+import org.yaml.snakeyaml.events.AliasEvent;
+import org.yaml.snakeyaml.events.Event;
+import org.yaml.snakeyaml.events.NodeEvent;
 
 /**
  * A recipe ({@code layershuffle-recipe}, version 1; see {@code docs/FORMATS.md}): which export provides the stem
@@ -168,28 +173,24 @@ public record Recipe(Path stem, Path head, List<Slot> slots) {
 
     /**
      * Refuses YAML anchors ({@code &name}) and aliases ({@code *name}): a recipe needs neither, and aliases let a
-     * small file expand into a large tree.
+     * small file expand into a large tree. Jackson does not report an anchor on a scalar, so SnakeYAML's events
+     * (the parser under Jackson's) are read; a syntax error is left for Jackson to report.
      *
      * @throws LayerShuffleException naming the anchor or alias and where it is
      */
-    private static void refuseAnchorsAndAliases(String text) throws JsonProcessingException {
-        try (YAMLParser p = (YAMLParser) YAML.getFactory().createParser(text)) {
-            while (p.nextToken() != null) {
-                String where = " at line " + p.currentLocation().getLineNr() + ", column "
-                        + p.currentLocation().getColumnNr();
-                if (p.getCurrentAnchor() != null) {
-                    throw new LayerShuffleException("YAML anchor &" + Manifest.quote(p.getCurrentAnchor()) + where
-                            + " is not allowed: a recipe uses no anchors or aliases");
-                }
-                if (p.isCurrentAlias()) {
-                    throw new LayerShuffleException("YAML alias *" + Manifest.quote(p.getText()) + where
+    private static void refuseAnchorsAndAliases(String text) {
+        try {
+            for (Event e : new Yaml().parse(new StringReader(text))) {
+                if (e instanceof NodeEvent n && n.getAnchor() != null) {
+                    boolean alias = e instanceof AliasEvent;
+                    throw new LayerShuffleException("YAML " + (alias ? "alias *" : "anchor &")
+                            + Manifest.quote(n.getAnchor()) + " at line " + (e.getStartMark().getLine() + 1)
+                            + ", column " + (e.getStartMark().getColumn() + 1)
                             + " is not allowed: a recipe uses no anchors or aliases");
                 }
             }
-        } catch (JsonProcessingException e) {
-            throw e;
-        } catch (IOException e) {
-            throw new LayerShuffleException("cannot read the YAML: " + e, e);
+        } catch (YAMLException e) {
+            // not valid YAML: Jackson's message names the fault and its place
         }
     }
 
