@@ -39,14 +39,17 @@ final class Guard {
      * @throws IllegalStateException if closed
      */
     Call enter(String what, Object on, Duration timeout) {
-        synchronized (this) {
-            if (closed) {
-                throw new IllegalStateException("this " + type + " is closed");
+        if (!closed) {
+            Call call = new Call(what, on, timeout); // native run options: made outside the monitor
+            synchronized (this) {
+                if (!closed) {
+                    calls.add(call);
+                    return call;
+                }
             }
-            Call call = new Call(what, on, timeout);
-            calls.add(call);
-            return call;
+            call.close();
         }
+        throw new IllegalStateException("this " + type + " is closed");
     }
 
     /** Ends a call; the last call to leave a closed guard runs the release. */

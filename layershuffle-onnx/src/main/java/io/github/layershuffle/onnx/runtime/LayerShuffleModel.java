@@ -49,8 +49,10 @@ import java.util.stream.IntStream;
  * next session copies it to the device; the tokens still never pass through Java arrays.
  *
  * <p>Thread-safe: any number of threads may call {@code predict}, {@code run} and the blocks at once.
- * {@link #close()} waits for calls in flight, is idempotent, and afterwards every method that runs a graph throws
- * {@link IllegalStateException}.
+ * {@link #close()} waits for calls in flight (bounded, see {@link RuntimeOptions#closeTimeout()}), is idempotent,
+ * and afterwards every method that runs a graph throws {@link IllegalStateException}. Each call can have a
+ * deadline ({@link RuntimeOptions#callTimeout()}), and every part's outputs are checked against the tensor
+ * contract as they come back (docs/FORMATS.md, "Limits").
  */
 public final class LayerShuffleModel implements BlockSequence<OnnxTensor>, AutoCloseable {
     private static final Consumer<OnnxValue> NO_OBSERVER = v -> { };

@@ -108,7 +108,13 @@ public record Recipe(Path stem, Path head, List<Slot> slots) {
      *                               YAML anchor or alias, or a version this library does not read
      */
     public static Recipe read(Path file) {
-        String text = new String(ExportSource.readRegular(file, file.toString(), "recipe ", MAX_BYTES,
+        Path real;
+        try {
+            real = file.toRealPath(); // a recipe may be a link; what it names must be a regular file
+        } catch (IOException e) {
+            throw new LayerShuffleException("cannot read recipe " + file + ": " + e, e);
+        }
+        String text = new String(ExportSource.readRegular(real, file.toString(), "recipe ", MAX_BYTES,
                 "Recipe.MAX_BYTES"), StandardCharsets.UTF_8);
         Path dir = file.getParent() == null ? Path.of("") : file.getParent();
         boolean yaml = isYaml(file);

@@ -100,6 +100,26 @@ final class HostileGraphs {
                 AttributeProto.newBuilder().setName("axis").setType(AttributeProto.AttributeType.INT).setI(0).build())));
     }
 
+    /**
+     * A -predict block (depth {@code depth}) whose tokens are right but whose position logits are for twice the
+     * batch.
+     */
+    byte[] predictBlockDoublingThePositionLogits(int depth) {
+        AttributeProto axis0 = AttributeProto.newBuilder().setName("axis").setType(AttributeProto.AttributeType.INT)
+                .setI(0).build();
+        return model(block("double_position_logits")
+                .addOutput(value("position_logits", FLOAT, -1, depth))
+                .addInitializer(floats("P", new float[d * depth], d, depth))
+                .addNode(node("Identity", List.of("tokens"), "tokens_out"))
+                .addNode(node("ReduceMean", List.of("tokens"), "mean",
+                        AttributeProto.newBuilder().setName("axes").setType(AttributeProto.AttributeType.INTS)
+                                .addInts(1).build(),
+                        AttributeProto.newBuilder().setName("keepdims").setType(AttributeProto.AttributeType.INT)
+                                .setI(0).build()))
+                .addNode(node("MatMul", List.of("mean", "P"), "p"))
+                .addNode(node("Concat", List.of("p", "p"), "position_logits", axis0)));
+    }
+
     /** tokens_out = tokens * NaN. */
     byte[] blockReturningNaN() {
         return model(block("nan").addInitializer(floats("a", new float[] {Float.NaN}, 1))

@@ -72,6 +72,18 @@ class OutputContractTest {
     }
 
     @Test
+    void positionLogitsForAnotherBatchAreNamed() {
+        TestExport predict = TestExport.of(Variant.LAYERSHUFFLE_PREDICT, 62);
+        byte[] block = new HostileGraphs(predict.config).predictBlockDoublingThePositionLogits(predict.config.depth());
+        Path dir = predict.write(tmp.resolve("predict"), Map.of("block-01.onnx", block), m -> { });
+        try (LayerShuffleModel model = LayerShuffleModel.load(dir)) {
+            assertThatThrownBy(() -> model.predict(images)).isInstanceOf(LayerShuffleException.class)
+                    .hasMessageContaining("block 1 (block-01.onnx)").hasMessageContaining("'position_logits'")
+                    .hasMessageContaining("[4, 4]").hasMessageContaining("float32 [2, 4]");
+        }
+    }
+
+    @Test
     void aHeadReturningNaNIsRefusedByHeadAsByPredict() {
         try (LayerShuffleModel model = load("head.onnx", graphs.headReturningNaN())) {
             assertThatThrownBy(() -> model.predict(images)).isInstanceOf(LayerShuffleException.class)

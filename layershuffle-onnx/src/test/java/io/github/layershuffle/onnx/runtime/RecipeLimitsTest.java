@@ -33,6 +33,13 @@ class RecipeLimitsTest {
     }
 
     @Test
+    void aRecipeNamedThroughALinkIsRead() throws Exception {
+        Path file = Files.writeString(tmp.resolve("r.json"), json(2));
+        Path link = Files.createSymbolicLink(tmp.resolve("link.json"), file);
+        assertThat(Recipe.read(link).slots()).hasSize(2);
+    }
+
+    @Test
     void tooManySlotsAreRefusedByTheCap() throws Exception {
         Path file = Files.writeString(tmp.resolve("r.json"), json(Recipe.MAX_SLOTS + 1));
         assertThatThrownBy(() -> Recipe.read(file)).isInstanceOf(LayerShuffleException.class)
