@@ -21,7 +21,9 @@ import java.util.Objects;
  * <p>A directory's files are untrusted: a file must resolve, symbolic links followed, to a regular file directly
  * inside the directory's real path, and no more than the caller's limit is ever read. A FIFO, a device or a
  * directory is refused before it is opened, so it cannot hang or exhaust the loader; a link that leaves the
- * directory is refused without reading its target, and no message tells anything about the target.
+ * directory is refused without reading its target, and no message tells anything about the target. (The check
+ * comes just before the open: a party that can swap files in the directory while it loads can still race it;
+ * the hashes and the size bound hold either way.)
  */
 interface ExportSource {
 
