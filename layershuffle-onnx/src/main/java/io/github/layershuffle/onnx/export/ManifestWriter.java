@@ -68,6 +68,7 @@ final class ManifestWriter {
         ObjectNode n = JSON.createObjectNode();
         n.put("file", g.file());
         n.put("sha256", g.sha256());
+        n.put("bytes", g.bytes());
         n.set("inputs", ports(g.inputs()));
         n.set("outputs", ports(g.outputs()));
         return n;

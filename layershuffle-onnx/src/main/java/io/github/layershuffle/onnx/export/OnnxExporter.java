@@ -13,6 +13,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.security.DigestOutputStream;
@@ -210,7 +211,7 @@ public final class OnnxExporter {
         OnnxMl.ModelProto model = graph.build(PRODUCER_VERSION, meta);
         String sha256 = writeFile(dir.resolve(file), model::writeTo);
         LOG.debug("wrote {} ({} bytes, sha256 {})", file, model.getSerializedSize(), sha256);
-        return new ExportedGraph(file, sha256, graph.inputs(), graph.outputs());
+        return new ExportedGraph(file, sha256, Files.size(dir.resolve(file)), graph.inputs(), graph.outputs());
     }
 
     @FunctionalInterface

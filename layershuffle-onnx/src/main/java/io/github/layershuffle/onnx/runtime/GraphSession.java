@@ -29,14 +29,16 @@ final class GraphSession implements AutoCloseable {
     }
 
     /**
-     * Opens a session from the graph's bytes and checks its inputs and outputs against the manifest's.
+     * Refuses a model with external data ({@link ExternalData}), then opens a session from the graph's bytes and
+     * checks its inputs and outputs against the manifest's.
      *
      * @param name names the graph in messages, e.g. "block 3 (block-03.onnx) of export exports/a"
-     * @throws LayerShuffleException if ONNX Runtime cannot load the bytes or the graph's tensors differ from
-     *                               {@code graph}'s
+     * @throws LayerShuffleException if a tensor of the model stores its data externally, ONNX Runtime cannot load
+     *                               the bytes, or the graph's tensors differ from {@code graph}'s
      */
     static GraphSession open(OrtEnvironment env, SessionOptions options, byte[] bytes, Manifest.Graph graph,
                              String name) {
+        ExternalData.refuse(bytes, name);
         OrtSession session;
         try {
             session = env.createSession(bytes, options);
@@ -86,17 +88,20 @@ final class GraphSession implements AutoCloseable {
     }
 
     /**
-     * Runs the graph, ONNX Runtime allocating {@code outputs} and writing the {@code pinned} ones into the caller's
-     * tensors; the caller owns the result and must close it (or every value in it), which leaves pinned tensors
-     * open.
+     * Runs the graph as part of {@code call}, ONNX Runtime allocating {@code outputs} and writing the {@code pinned}
+     * ones into the caller's tensors; the caller owns the result and must close it (or every value in it), which
+     * leaves pinned tensors open.
      *
-     * @throws LayerShuffleException wrapping ONNX Runtime's error, naming this graph
+     * @throws LayerShuffleException           wrapping ONNX Runtime's error, naming this graph
+     * @throws io.github.layershuffle.api.DeadlineExceededException if the call's deadline ended the run
+     * @throws IllegalStateException           if closing the model ended the run
      */
-    OrtSession.Result run(Map<String, OnnxTensor> inputs, Set<String> outputs, Map<String, OnnxTensor> pinned) {
+    OrtSession.Result run(Map<String, OnnxTensor> inputs, Set<String> outputs, Map<String, OnnxTensor> pinned,
+                          Call call) {
         try {
-            return session.run(inputs, outputs, pinned);
+            return session.run(inputs, outputs, pinned, call.options());
         } catch (OrtException e) {
-            throw new LayerShuffleException(name + ": ONNX Runtime failed: " + e.getMessage(), e);
+            throw call.failure(name, e);
         }
     }
 

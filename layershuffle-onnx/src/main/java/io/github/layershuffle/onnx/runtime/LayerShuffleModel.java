@@ -4,6 +4,7 @@ import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OnnxValue;
 import io.github.layershuffle.api.Block;
 import io.github.layershuffle.api.BlockSequence;
+import io.github.layershuffle.api.DeadlineExceededException;
 import io.github.layershuffle.api.ExecutionPlan;
 import io.github.layershuffle.api.ExecutionPolicy;
 import io.github.layershuffle.api.IncompatibleBlocksException;
@@ -48,8 +49,10 @@ import java.util.stream.IntStream;
  * next session copies it to the device; the tokens still never pass through Java arrays.
  *
  * <p>Thread-safe: any number of threads may call {@code predict}, {@code run} and the blocks at once.
- * {@link #close()} waits for calls in flight, is idempotent, and afterwards every method that runs a graph throws
- * {@link IllegalStateException}.
+ * {@link #close()} waits for calls in flight (bounded, see {@link RuntimeOptions#closeTimeout()}), is idempotent,
+ * and afterwards every method that runs a graph throws {@link IllegalStateException}. Each call can have a
+ * deadline ({@link RuntimeOptions#callTimeout()}), and every part's outputs are checked against the tensor
+ * contract as they come back (docs/FORMATS.md, "Limits").
  */
 public final class LayerShuffleModel implements BlockSequence<OnnxTensor>, AutoCloseable {
     private static final Consumer<OnnxValue> NO_OBSERVER = v -> { };
@@ -61,6 +64,7 @@ public final class LayerShuffleModel implements BlockSequence<OnnxTensor>, AutoC
     private final List<String> labels;
     private final TokenPool tokenPool;
     private final Guard guard = new Guard("LayerShuffleModel");
+    private final RuntimeOptions options;
     private volatile Consumer<? super OnnxValue> observer = NO_OBSERVER;
 
     /**
@@ -79,6 +83,7 @@ public final class LayerShuffleModel implements BlockSequence<OnnxTensor>, AutoC
         this.blocks = List.copyOf(list);
         this.labels = IntStream.range(0, head.config().classes()).mapToObj(head.config()::label).toList();
         this.tokenPool = new TokenPool(stem.config().tokenCount(), stem.config().width(), options.tokenPoolBytes());
+        this.options = options;
     }
 
     /**
@@ -219,7 +224,9 @@ public final class LayerShuffleModel implements BlockSequence<OnnxTensor>, AutoC
      * @throws IllegalArgumentException naming the first image, channel, row or value of a wrong shape, an empty
      *                                  batch, or a NaN or infinite value
      * @throws IllegalStateException    if the model is closed
-     * @throws LayerShuffleException    if ONNX Runtime fails
+     * @throws LayerShuffleException    if ONNX Runtime fails, or a part returns what breaks the tensor contract
+     *                                  or is not finite (naming the part)
+     * @throws DeadlineExceededException past {@link RuntimeOptions#callTimeout()}
      */
     public Prediction predict(float[][][][] pixels) {
         return predict(pixels, ExecutionPlan.sequential(size()));
@@ -243,17 +250,19 @@ public final class LayerShuffleModel implements BlockSequence<OnnxTensor>, AutoC
      * @throws IllegalArgumentException as {@link #predict(float[][][][])}, or if the plan was made for another
      *                                  number of blocks
      * @throws IllegalStateException    if the model is closed
-     * @throws LayerShuffleException    if ONNX Runtime fails
+     * @throws LayerShuffleException    if ONNX Runtime fails, or a part returns what breaks the tensor contract
+     *                                  or is not finite (naming the part)
+     * @throws DeadlineExceededException past {@link RuntimeOptions#callTimeout()}
      */
     public Prediction predict(float[][][][] pixels, ExecutionPlan plan) {
-        enter();
+        Call call = enter("predict");
         try {
             checkPlan(plan);
             try (OnnxTensor input = PixelInput.tensor(pixels, config())) {
-                return forward(input, plan);
+                return forward(input, plan, call);
             }
         } finally {
-            exit();
+            exit(call);
         }
     }
 
@@ -265,7 +274,9 @@ public final class LayerShuffleModel implements BlockSequence<OnnxTensor>, AutoC
      *                                  holds another number of values, a value is NaN or infinite (naming its
      *                                  index), or as {@link ExecutionPolicy#plan(int)}
      * @throws IllegalStateException    if the model is closed
-     * @throws LayerShuffleException    if ONNX Runtime fails
+     * @throws LayerShuffleException    if ONNX Runtime fails, or a part returns what breaks the tensor contract
+     *                                  or is not finite (naming the part)
+     * @throws DeadlineExceededException past {@link RuntimeOptions#callTimeout()}
      */
     public Prediction predict(FloatBuffer pixels, long[] shape, ExecutionPolicy policy) {
         Objects.requireNonNull(policy, "policy");
@@ -278,17 +289,19 @@ public final class LayerShuffleModel implements BlockSequence<OnnxTensor>, AutoC
      * @throws IllegalArgumentException as {@link #predict(FloatBuffer, long[], ExecutionPolicy)}, or if the plan
      *                                  was made for another number of blocks
      * @throws IllegalStateException    if the model is closed
-     * @throws LayerShuffleException    if ONNX Runtime fails
+     * @throws LayerShuffleException    if ONNX Runtime fails, or a part returns what breaks the tensor contract
+     *                                  or is not finite (naming the part)
+     * @throws DeadlineExceededException past {@link RuntimeOptions#callTimeout()}
      */
     public Prediction predict(FloatBuffer pixels, long[] shape, ExecutionPlan plan) {
-        enter();
+        Call call = enter("predict");
         try {
             checkPlan(plan);
             try (OnnxTensor input = PixelInput.tensor(pixels, shape, config())) {
-                return forward(input, plan);
+                return forward(input, plan, call);
             }
         } finally {
-            exit();
+            exit(call);
         }
     }
 
@@ -298,14 +311,16 @@ public final class LayerShuffleModel implements BlockSequence<OnnxTensor>, AutoC
      *
      * @throws IllegalArgumentException as {@link #predict(float[][][][])}
      * @throws IllegalStateException    if the model is closed
-     * @throws LayerShuffleException    if ONNX Runtime fails
+     * @throws LayerShuffleException    if ONNX Runtime fails, or a part returns what breaks the tensor contract
+     *                                  or is not finite (naming the part)
+     * @throws DeadlineExceededException past {@link RuntimeOptions#callTimeout()}
      */
     public OnnxTensor stem(float[][][][] pixels) {
-        enter();
+        Call call = enter("stem");
         try (OnnxTensor input = PixelInput.tensor(pixels, config())) {
-            return stem.runStem(input, observer);
+            return finite(stem.runStem(input, call, observer), "the tokens of the stem of export " + stem.label());
         } finally {
-            exit();
+            exit(call);
         }
     }
 
@@ -315,15 +330,17 @@ public final class LayerShuffleModel implements BlockSequence<OnnxTensor>, AutoC
      * @return the logits {@code [batch][classes]}
      * @throws IllegalArgumentException if {@code tokens} is not an open float tensor {@code [batch, T, D]}
      * @throws IllegalStateException    if the model is closed
-     * @throws LayerShuffleException    if ONNX Runtime fails
+     * @throws LayerShuffleException    if ONNX Runtime fails, or a part returns what breaks the tensor contract
+     *                                  or is not finite (naming the part)
+     * @throws DeadlineExceededException past {@link RuntimeOptions#callTimeout()}
      */
     public float[][] head(OnnxTensor tokens) {
-        enter();
+        Call call = enter("head");
         try {
             Passes.checkTokens(tokens, config());
-            return head.runHead(tokens, observer);
+            return head.runHead(tokens, call, observer);
         } finally {
-            exit();
+            exit(call);
         }
     }
 
@@ -334,32 +351,46 @@ public final class LayerShuffleModel implements BlockSequence<OnnxTensor>, AutoC
      * @throws IllegalArgumentException if the plan was made for another number of blocks, or {@code input} is not
      *                                  an open float tensor {@code [batch, T, D]} of this model
      * @throws IllegalStateException    if the model is closed
-     * @throws LayerShuffleException    if ONNX Runtime fails
+     * @throws LayerShuffleException    if ONNX Runtime fails, or a part returns what breaks the tensor contract
+     *                                  or is not finite (naming the part)
+     * @throws DeadlineExceededException past {@link RuntimeOptions#callTimeout()}
      */
     @Override
     public OnnxTensor run(OnnxTensor input, ExecutionPlan plan) {
-        enter();
+        Call call = enter("run");
         try {
             checkPlan(plan);
             Passes.checkTokens(input, config());
-            return Passes.run(blocks, tokenPool, input, plan, observer);
+            return Passes.run(blocks, tokenPool, input, plan, call, observer);
         } finally {
-            exit();
+            exit(call);
         }
     }
 
     OnnxTensor applyBlock(OrtBlock block, OnnxTensor input, int position) {
-        enter();
+        Call call = enter(block.toString());
         try {
             Passes.checkTokens(input, config());
-            return block.export().runBlock(block.index(), input, position, false, observer).tokens();
+            return finite(block.export().runBlock(block.index(), input, position, false, call, observer).tokens(),
+                    "the tokens of " + block);
         } finally {
-            exit();
+            exit(call);
         }
     }
 
-    private Prediction forward(OnnxTensor pixels, ExecutionPlan plan) {
-        return Passes.predict(stem, blocks, head, labels, tokenPool, pixels, plan, observer);
+    /** {@code tokens}, which the caller is to own, if they are all finite; else closes them and throws. */
+    private static OnnxTensor finite(OnnxTensor tokens, String what) {
+        try {
+            TensorContract.checkFinite(what, tokens);
+            return tokens;
+        } catch (RuntimeException e) {
+            tokens.close();
+            throw e;
+        }
+    }
+
+    private Prediction forward(OnnxTensor pixels, ExecutionPlan plan, Call call) {
+        return Passes.predict(stem, blocks, head, labels, tokenPool, pixels, plan, call, observer);
     }
 
     private void checkPlan(ExecutionPlan plan) {
@@ -370,12 +401,13 @@ public final class LayerShuffleModel implements BlockSequence<OnnxTensor>, AutoC
         }
     }
 
-    private void enter() {
-        guard.enter();
+    /** Starts a call with the deadline of the options, see {@link RuntimeOptions#callTimeout()}. */
+    private Call enter(String what) {
+        return guard.enter(what, this, options.callTimeout());
     }
 
-    private void exit() {
-        guard.exit();
+    private void exit(Call call) {
+        guard.exit(call);
     }
 
     LoadedExport stemExport() {
@@ -409,15 +441,18 @@ public final class LayerShuffleModel implements BlockSequence<OnnxTensor>, AutoC
     }
 
     /**
-     * Waits for calls in flight, then lets go of the sessions; an export's sessions close when no model uses
-     * them any more. A second call does nothing.
+     * Refuses new calls, waits for calls in flight up to {@link RuntimeOptions#closeTimeout()}, ends those still
+     * running through ONNX Runtime (they throw {@link IllegalStateException}) and waits as long again, then lets go
+     * of the sessions; an export's sessions close when no model uses them any more. It never blocks longer than
+     * twice the close timeout: a call that outlives that lets go of the sessions when it returns. A second call
+     * does nothing.
      */
     @Override
     public void close() {
         guard.close(() -> {
             tokenPool.close();
             exports.forEach(LoadedExport::release);
-        });
+        }, options.closeTimeout());
     }
 
     @Override

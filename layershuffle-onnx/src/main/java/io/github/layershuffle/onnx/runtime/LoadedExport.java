@@ -63,14 +63,15 @@ final class LoadedExport {
     }
 
     /**
-     * Reads and verifies the manifest and every graph's SHA-256, then opens one session per graph. The result
-     * holds one reference, owned by the caller.
+     * Reads and verifies the manifest and every graph's size and SHA-256, refuses external data, then opens one
+     * session per graph. The result holds one reference, owned by the caller.
      *
      * @throws LayerShuffleException naming the export, file and fault
      */
     static LoadedExport open(ExportSource source, String label, RuntimeOptions options) {
         long start = System.nanoTime();
-        byte[] manifestBytes = source.read(Manifest.FILE_NAME);
+        byte[] manifestBytes = Manifest.readBytes(source);
+        // the manifest holds every graph's SHA-256: its signature is checked on these bytes, before parsing them
         PublicKey signer = ExportSignatures.check(source, label, manifestBytes, options);
         Manifest manifest = Manifest.parse(new String(manifestBytes, StandardCharsets.UTF_8),
                 "export " + label + ": " + Manifest.FILE_NAME);
@@ -80,12 +81,12 @@ final class LoadedExport {
             if (options.sharedThreadPool() && SharedEnvironment.hasGlobalPool()) {
                 opts.disablePerSessionThreads();
             }
-            GraphSession stem = session(source, label, env, opts, manifest.stem(), "stem", opened);
+            GraphSession stem = session(source, label, env, opts, options, manifest.stem(), "stem", opened);
             List<GraphSession> blocks = new ArrayList<>();
             for (Manifest.Graph g : manifest.blocks()) {
-                blocks.add(session(source, label, env, opts, g, "block " + g.index(), opened));
+                blocks.add(session(source, label, env, opts, options, g, "block " + g.index(), opened));
             }
-            GraphSession head = session(source, label, env, opts, manifest.head(), "head", opened);
+            GraphSession head = session(source, label, env, opts, options, manifest.head(), "head", opened);
             List<OnnxTensor> positions = new ArrayList<>();
             if (manifest.config().variant().usesPosition()) {
                 for (long p = 0; p < manifest.config().depth(); p++) {
@@ -109,8 +110,16 @@ final class LoadedExport {
     }
 
     private static GraphSession session(ExportSource source, String label, OrtEnvironment env, SessionOptions opts,
-                                        Manifest.Graph graph, String role, List<AutoCloseable> opened) {
-        byte[] bytes = source.read(graph.file());
+                                        RuntimeOptions options, Manifest.Graph graph, String role,
+                                        List<AutoCloseable> opened) {
+        byte[] bytes = graph.bytes() >= 0
+                ? source.read(graph.file(), graph.bytes(), "the manifest's bytes")
+                : source.read(graph.file(), options.maxGraphBytes(), "RuntimeOptions.maxGraphBytes");
+        if (graph.bytes() >= 0 && bytes.length != graph.bytes()) {
+            throw new LayerShuffleException("export " + label + ": " + role + " file " + graph.file() + " holds "
+                    + bytes.length + " bytes but the manifest says " + graph.bytes() + ": the file is truncated or "
+                    + "was changed after export");
+        }
         String actual = sha256(bytes);
         if (!actual.equalsIgnoreCase(graph.sha256())) {
             throw new LayerShuffleException("export " + label + ": " + role + " file " + graph.file() + " has SHA-256 "
@@ -184,19 +193,24 @@ final class LoadedExport {
     }
 
     /** Runs the stem; the caller owns the returned tokens. */
-    OnnxTensor runStem(OnnxTensor pixels, Consumer<? super OnnxValue> observer) {
-        return runStem(pixels, null, observer);
+    OnnxTensor runStem(OnnxTensor pixels, Call call, Consumer<? super OnnxValue> observer) {
+        return runStem(pixels, null, call, observer);
     }
 
     /**
      * Runs the stem, writing the tokens into {@code into} (an open {@code [batch, T, D]} tensor of the pixels' batch
      * size, returned) or, when it is null, into a tensor ONNX Runtime allocates, which the caller then owns.
      */
-    OnnxTensor runStem(OnnxTensor pixels, OnnxTensor into, Consumer<? super OnnxValue> observer) {
+    OnnxTensor runStem(OnnxTensor pixels, OnnxTensor into, Call call, Consumer<? super OnnxValue> observer) {
         Map<String, OnnxTensor> in = Map.of(TensorContract.PIXELS, pixels);
-        OrtSession.Result r = into == null ? stem.run(in, TOKENS_ONLY_STEM, Map.of())
-                : stem.run(in, Set.of(), Map.of(TensorContract.TOKENS, into));
-        return keepOnly(r, TensorContract.TOKENS, into, stem, observer);
+        OrtSession.Result r = into == null ? stem.run(in, TOKENS_ONLY_STEM, Map.of(), call)
+                : stem.run(in, Set.of(), Map.of(TensorContract.TOKENS, into), call);
+        return keepOnly(r, TensorContract.TOKENS, into, stem, observer, tokenShape(pixels));
+    }
+
+    /** The contract's tokens {@code [batch, T, D]} for the batch of {@code input}. */
+    private long[] tokenShape(OnnxTensor input) {
+        return new long[] {input.getInfo().getShape()[0], config().tokenCount(), config().width()};
     }
 
     /** A block's output: its tokens, owned by the caller, and for -predict the position logits copied out. */
@@ -209,17 +223,17 @@ final class LoadedExport {
      *
      * @throws IllegalArgumentException if this is a -position export and {@code slot} is outside its depth
      */
-    BlockOutput runBlock(int index, OnnxTensor tokens, int slot, boolean wantLogits,
+    BlockOutput runBlock(int index, OnnxTensor tokens, int slot, boolean wantLogits, Call call,
                          Consumer<? super OnnxValue> observer) {
-        return runBlock(index, tokens, slot, wantLogits, null, observer);
+        return runBlock(index, tokens, slot, wantLogits, null, call, observer);
     }
 
     /**
-     * As {@link #runBlock(int, OnnxTensor, int, boolean, Consumer)}, writing the tokens into {@code into} when it is
+     * As {@link #runBlock(int, OnnxTensor, int, boolean, Call, Consumer)}, writing the tokens into {@code into} when it is
      * not null: an open {@code [batch, T, D]} tensor of the input's batch size, other than the input, which is
      * returned as the output's tokens.
      */
-    BlockOutput runBlock(int index, OnnxTensor tokens, int slot, boolean wantLogits, OnnxTensor into,
+    BlockOutput runBlock(int index, OnnxTensor tokens, int slot, boolean wantLogits, OnnxTensor into, Call call,
                          Consumer<? super OnnxValue> observer) {
         GraphSession g = blocks.get(index);
         Map<String, OnnxTensor> in;
@@ -234,25 +248,36 @@ final class LoadedExport {
             in = Map.of(TensorContract.TOKENS, tokens, TensorContract.POSITION, positions.get(slot));
         }
         boolean logits = wantLogits && config().variant().predictsPosition();
-        OrtSession.Result r = into == null ? g.run(in, logits ? TOKENS_AND_LOGITS : TOKENS_ONLY, Map.of())
-                : g.run(in, logits ? LOGITS_ONLY : Set.of(), Map.of(TensorContract.TOKENS_OUT, into));
+        OrtSession.Result r = into == null ? g.run(in, logits ? TOKENS_AND_LOGITS : TOKENS_ONLY, Map.of(), call)
+                : g.run(in, logits ? LOGITS_ONLY : Set.of(), Map.of(TensorContract.TOKENS_OUT, into), call);
+        long[] shape = tokenShape(tokens);
         float[][] positionLogits = null;
         if (logits) {
             try {
-                positionLogits = matrix(output(r, TensorContract.POSITION_LOGITS, g));
+                OnnxValue v = output(r, TensorContract.POSITION_LOGITS, g);
+                TensorContract.checkOutput(g.name(), TensorContract.POSITION_LOGITS, v, shape[0], config().depth());
+                positionLogits = matrix(v);
             } catch (RuntimeException e) {
                 r.close();
                 throw e;
             }
         }
-        return new BlockOutput(keepOnly(r, TensorContract.TOKENS_OUT, into, g, observer), positionLogits);
+        return new BlockOutput(keepOnly(r, TensorContract.TOKENS_OUT, into, g, observer, shape), positionLogits);
     }
 
-    /** Runs the head and copies the logits out. */
-    float[][] runHead(OnnxTensor tokens, Consumer<? super OnnxValue> observer) {
-        OrtSession.Result r = head.run(Map.of(TensorContract.TOKENS, tokens), Set.of(TensorContract.LOGITS), Map.of());
-        try (OnnxTensor logits = keepOnly(r, TensorContract.LOGITS, null, head, observer)) {
-            return matrix(logits);
+    /**
+     * Runs the head and copies the logits out.
+     *
+     * @throws LayerShuffleException naming the head if the logits are not {@code [batch, K]} or not all finite
+     */
+    float[][] runHead(OnnxTensor tokens, Call call, Consumer<? super OnnxValue> observer) {
+        OrtSession.Result r = head.run(Map.of(TensorContract.TOKENS, tokens), Set.of(TensorContract.LOGITS), Map.of(),
+                call);
+        try (OnnxTensor logits = keepOnly(r, TensorContract.LOGITS, null, head, observer,
+                tokens.getInfo().getShape()[0], config().classes())) {
+            float[][] m = matrix(logits);
+            TensorContract.checkFinite(head.name(), m);
+            return m;
         }
     }
 
@@ -260,16 +285,16 @@ final class LoadedExport {
      * Closes every value of {@code r} that the run allocated except output {@code name}, which is returned for the
      * caller to own; {@code pinned}, when not null, is the caller's tensor the run wrote output {@code name} into.
      * The observer sees the values the run allocated.
+     *
+     * @param expected the contract's shape of output {@code name}, batch first
+     * @throws LayerShuffleException naming {@code g} if the output breaks the contract
      */
     private static OnnxTensor keepOnly(OrtSession.Result r, String name, OnnxTensor pinned, GraphSession g,
-                                       Consumer<? super OnnxValue> observer) {
+                                       Consumer<? super OnnxValue> observer, long... expected) {
         OnnxValue kept;
         try {
             kept = output(r, name, g);
-            if (!(kept instanceof OnnxTensor)) {
-                throw new LayerShuffleException(g.name() + ": output '" + name + "' is a " + kept.getType()
-                        + ", expected a tensor");
-            }
+            TensorContract.checkOutput(g.name(), name, kept, expected);
             for (Map.Entry<String, OnnxValue> e : r) {
                 if (e.getValue() != pinned) {
                     observer.accept(e.getValue());

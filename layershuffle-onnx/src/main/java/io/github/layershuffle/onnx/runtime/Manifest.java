@@ -8,9 +8,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.github.layershuffle.api.LayerShuffleException;
 import io.github.layershuffle.api.ModelConfig;
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -22,7 +20,10 @@ import java.util.Objects;
  *
  * <p>{@link #parse(String, String)} checks everything that does not need the graph files: format and version,
  * required fields, that every file name is a plain name inside the export directory, and that every graph's
- * inputs and outputs are the ones the tensor contract prescribes for this config and variant.
+ * inputs and outputs are the ones the tensor contract prescribes for this config and variant. The manifest is
+ * untrusted input: {@link #read(Path)} reads at most {@link #MAX_BYTES}, every array is checked against its cap
+ * ({@link #MAX_BLOCKS}, {@link #MAX_TENSORS}, {@link #MAX_RANK}) before it is walked, and a message quotes at most
+ * the first {@value #QUOTE_CHARS} characters of a bad value.
  *
  * <pre>{@code
  * Manifest m = Manifest.read(Path.of("exports/a"));
@@ -50,6 +51,16 @@ public record Manifest(String format, int version, String family, String produce
     public static final int FORMAT_VERSION = 1;
     /** The manifest's file name inside an export directory. */
     public static final String FILE_NAME = "manifest.json";
+    /** The most bytes of {@code manifest.json} read: 4 MiB. */
+    public static final int MAX_BYTES = 4 << 20;
+    /** The most entries of {@code blocks}. */
+    public static final int MAX_BLOCKS = 4096;
+    /** The most entries of a graph's {@code inputs} or {@code outputs}. */
+    public static final int MAX_TENSORS = 8;
+    /** The most dimensions of a tensor's {@code shape}. */
+    public static final int MAX_RANK = 8;
+    /** The most characters of a bad value a message quotes. */
+    static final int QUOTE_CHARS = 120;
 
     static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
@@ -65,12 +76,9 @@ public record Manifest(String format, int version, String family, String produce
         producer = producer == null ? "" : producer;
         blocks = List.copyOf(Objects.requireNonNull(blocks, "blocks"));
         if (!FORMAT.equals(format)) {
-            throw new LayerShuffleException("format is '" + format + "', expected '" + FORMAT + "'");
+            throw new LayerShuffleException("format is " + quote(format) + ", expected '" + FORMAT + "'");
         }
-        if (version < 1 || version > FORMAT_VERSION) {
-            throw new LayerShuffleException("version " + version + " is not supported: this library reads export "
-                    + "manifest versions 1 to " + FORMAT_VERSION);
-        }
+        checkVersion(version);
         if (family == null || family.isBlank()) {
             throw new LayerShuffleException("field 'family' is missing or blank");
         }
@@ -92,21 +100,29 @@ public record Manifest(String format, int version, String family, String produce
      * @param index   the block index for a block graph, {@code null} for the stem, head and full graph
      * @param file    a plain file name inside the export directory
      * @param sha256  the SHA-256 of the file, 64 hex digits
+     * @param bytes   the file's size in bytes, or -1 where the manifest does not state it (the loader then reads at
+     *                most {@link RuntimeOptions#maxGraphBytes()})
      * @param inputs  the graph's inputs
      * @param outputs the graph's outputs
      */
-    public record Graph(Integer index, String file, String sha256, List<TensorSpec> inputs, List<TensorSpec> outputs) {
+    public record Graph(Integer index, String file, String sha256, long bytes, List<TensorSpec> inputs,
+                        List<TensorSpec> outputs) {
 
         /**
-         * Checks the file name and digest.
+         * Checks the file name, digest and size.
          *
-         * @throws LayerShuffleException if the file name is not a plain name inside the directory or the digest
-         *                               is not 64 hex digits
+         * @throws LayerShuffleException if the file name is not a plain name inside the directory, the digest
+         *                               is not 64 hex digits, or {@code bytes} is neither -1 nor in
+         *                               {@code [1, }{@link ExportSource#MAX_ARRAY_BYTES}{@code ]}
          */
         public Graph {
             checkFileName(file);
             if (sha256 == null || !sha256.matches("[0-9a-fA-F]{64}")) {
-                throw new LayerShuffleException("sha256 of '" + file + "' must be 64 hex digits, was '" + sha256 + "'");
+                throw new LayerShuffleException("sha256 of '" + file + "' must be 64 hex digits, was " + quote(sha256));
+            }
+            if (bytes != -1 && (bytes < 1 || bytes > ExportSource.MAX_ARRAY_BYTES)) {
+                throw new LayerShuffleException("bytes of '" + file + "' is " + bytes + ", expected 1 to "
+                        + ExportSource.MAX_ARRAY_BYTES + " (or the field left out)");
             }
             inputs = List.copyOf(Objects.requireNonNull(inputs, "inputs"));
             outputs = List.copyOf(Objects.requireNonNull(outputs, "outputs"));
@@ -145,20 +161,25 @@ public record Manifest(String format, int version, String family, String produce
     }
 
     /**
-     * Reads {@code manifest.json} of an export directory.
+     * Reads {@code manifest.json} of an export directory, as the loader does: a regular file inside the directory
+     * of at most {@link #MAX_BYTES}.
      *
-     * @throws LayerShuffleException naming the file and the fault, if it is missing, unreadable or invalid
+     * @throws LayerShuffleException naming the file and the fault, if it is missing ("not an export directory"),
+     *                               not a regular file inside the directory, too large, unreadable or invalid
      */
     public static Manifest read(Path exportDir) {
-        Path file = exportDir.resolve(FILE_NAME);
-        String text;
-        try {
-            text = Files.readString(file, StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new LayerShuffleException("cannot read " + file + ": " + (Files.exists(file) ? e.toString()
-                    : "no such file; an export directory holds " + FILE_NAME), e);
-        }
-        return parse(text, file.toString());
+        return read(ExportSource.directory(exportDir));
+    }
+
+    /** Reads and parses the manifest of {@code source}. */
+    static Manifest read(ExportSource source) {
+        return parse(new String(readBytes(source), StandardCharsets.UTF_8),
+                "export " + source.describe() + ": " + FILE_NAME);
+    }
+
+    /** The bytes of the manifest of {@code source}, at most {@link #MAX_BYTES}. */
+    static byte[] readBytes(ExportSource source) {
+        return source.read(FILE_NAME, MAX_BYTES, "Manifest.MAX_BYTES");
     }
 
     /**
@@ -169,6 +190,10 @@ public record Manifest(String format, int version, String family, String produce
      */
     public static Manifest parse(String json, String source) {
         try {
+            if (json.length() > MAX_BYTES) {
+                throw new LayerShuffleException("holds " + json.length() + " characters, more than "
+                        + "Manifest.MAX_BYTES (" + MAX_BYTES + ")");
+            }
             JsonNode root;
             try {
                 root = JSON.readTree(json);
@@ -180,13 +205,10 @@ public record Manifest(String format, int version, String family, String produce
             }
             String format = text(root, "format", true);
             if (!FORMAT.equals(format)) {
-                throw new LayerShuffleException("format is '" + format + "', expected '" + FORMAT + "'");
+                throw new LayerShuffleException("format is " + quote(format) + ", expected '" + FORMAT + "'");
             }
             int version = integer(root, "version", true);
-            if (version > FORMAT_VERSION || version < 1) {
-                throw new LayerShuffleException("version " + version + " is newer than this library reads ("
-                        + FORMAT_VERSION + "); upgrade layershuffle or re-export with version " + FORMAT_VERSION);
-            }
+            checkVersion(version);
             JsonNode configNode = root.get("config");
             if (configNode == null || configNode.isNull()) {
                 throw new LayerShuffleException("field 'config' is missing");
@@ -196,6 +218,7 @@ public record Manifest(String format, int version, String family, String produce
             if (blocksNode == null || !blocksNode.isArray() || blocksNode.isEmpty()) {
                 throw new LayerShuffleException("field 'blocks' is missing or not a non-empty array");
             }
+            checkCount("blocks", blocksNode.size(), MAX_BLOCKS, "Manifest.MAX_BLOCKS");
             List<Graph> blocks = new ArrayList<>();
             for (int i = 0; i < blocksNode.size(); i++) {
                 blocks.add(graph(blocksNode.get(i), "blocks[" + i + "]", true));
@@ -235,6 +258,47 @@ public record Manifest(String format, int version, String family, String produce
     }
 
     /**
+     * Checks a manifest version: below 1 is unknown, above {@link #FORMAT_VERSION} is newer than this library.
+     *
+     * @throws LayerShuffleException naming the version and the versions this library reads
+     */
+    static void checkVersion(int version) {
+        if (version < 1) {
+            throw new LayerShuffleException("version " + version + " is an unknown version: export manifest "
+                    + "versions start at 1; this library reads 1 to " + FORMAT_VERSION);
+        }
+        if (version > FORMAT_VERSION) {
+            throw new LayerShuffleException("version " + version + " is newer than this library reads ("
+                    + FORMAT_VERSION + "); upgrade layershuffle or re-export with version " + FORMAT_VERSION);
+        }
+    }
+
+    /**
+     * Refuses an array of more than {@code max} entries, before it is walked.
+     *
+     * @throws LayerShuffleException naming the field, its size and the limit
+     */
+    static void checkCount(String field, int size, int max, String limitName) {
+        if (size > max) {
+            throw new LayerShuffleException("field '" + field + "' has " + size + " entries, more than "
+                    + limitName + " (" + max + ")");
+        }
+    }
+
+    /**
+     * A value for a message: quoted, and cut to its first {@value #QUOTE_CHARS} characters, so that a huge bad
+     * value cannot make a huge message.
+     */
+    static String quote(Object value) {
+        if (value == null) {
+            return "null";
+        }
+        String s = value.toString();
+        return s.length() <= QUOTE_CHARS ? "'" + s + "'"
+                : "'" + s.substring(0, QUOTE_CHARS) + "...' (" + s.length() + " characters)";
+    }
+
+    /**
      * Checks that {@code file} is a plain file name that stays inside the export directory: not empty, not
      * absolute, no path separator, not {@code .} or {@code ..}.
      *
@@ -246,8 +310,8 @@ public record Manifest(String format, int version, String family, String produce
         }
         if (file.contains("/") || file.contains("\\") || file.contains(":") || file.equals(".")
                 || file.equals("..") || file.indexOf('\0') >= 0 || Path.of(file).isAbsolute()) {
-            throw new LayerShuffleException("file name '" + file + "' is not a plain file name inside the export "
-                    + "directory (no path separators, '..' or absolute paths)");
+            throw new LayerShuffleException("file name " + quote(file) + " is not a plain file name inside the "
+                    + "export directory (no path separators, '..' or absolute paths)");
         }
     }
 
@@ -258,6 +322,9 @@ public record Manifest(String format, int version, String family, String produce
         }
         n.put("file", g.file());
         n.put("sha256", g.sha256());
+        if (g.bytes() >= 0) {
+            n.put("bytes", g.bytes());
+        }
         n.set("inputs", specsJson(g.inputs()));
         n.set("outputs", specsJson(g.outputs()));
         return n;
@@ -285,7 +352,8 @@ public record Manifest(String format, int version, String family, String produce
         try {
             Integer index = block ? integer(node, "index", true) : null;
             String file = text(node, "file", true);
-            return new Graph(index, file, text(node, "sha256", true), specs(node, "inputs"), specs(node, "outputs"));
+            return new Graph(index, file, text(node, "sha256", true), size(node), specs(node, "inputs"),
+                    specs(node, "outputs"));
         } catch (LayerShuffleException e) {
             throw new LayerShuffleException(field + ": " + e.getMessage(), e);
         }
@@ -296,6 +364,7 @@ public record Manifest(String format, int version, String family, String produce
         if (array == null || !array.isArray()) {
             throw new LayerShuffleException("field '" + field + "' is missing or not an array");
         }
+        checkCount(field, array.size(), MAX_TENSORS, "Manifest.MAX_TENSORS");
         List<TensorSpec> specs = new ArrayList<>();
         for (int i = 0; i < array.size(); i++) {
             JsonNode s = array.get(i);
@@ -307,10 +376,11 @@ public record Manifest(String format, int version, String family, String produce
             if (shape == null || !shape.isArray()) {
                 throw new LayerShuffleException("field '" + where + ".shape' is missing or not an array");
             }
+            checkCount(where + ".shape", shape.size(), MAX_RANK, "Manifest.MAX_RANK");
             List<Long> dims = new ArrayList<>();
             for (JsonNode d : shape) {
-                if (!d.isIntegralNumber()) {
-                    throw new LayerShuffleException("field '" + where + ".shape' must hold integers, has " + d);
+                if (!d.isIntegralNumber() || !d.canConvertToLong()) {
+                    throw new LayerShuffleException("field '" + where + ".shape' must hold integers, has " + quote(d));
                 }
                 dims.add(d.asLong());
             }
@@ -333,7 +403,7 @@ public record Manifest(String format, int version, String family, String produce
             return "";
         }
         if (!v.isTextual()) {
-            throw new LayerShuffleException("field '" + name + "' must be a string, was " + v);
+            throw new LayerShuffleException("field '" + name + "' must be a string, was " + quote(v));
         }
         return v.asText();
     }
@@ -347,8 +417,20 @@ public record Manifest(String format, int version, String family, String produce
             return 0;
         }
         if (!v.isIntegralNumber() || !v.canConvertToInt()) {
-            throw new LayerShuffleException("field '" + field + "' must be an integer, was " + v);
+            throw new LayerShuffleException("field '" + field + "' must be an integer, was " + quote(v));
         }
         return v.asInt();
+    }
+
+    /** The optional {@code bytes} of a graph, -1 when left out. */
+    private static long size(JsonNode node) {
+        JsonNode v = node.get("bytes");
+        if (v == null || v.isNull()) {
+            return -1;
+        }
+        if (!v.isIntegralNumber() || !v.canConvertToLong() || v.asLong() < 1) {
+            throw new LayerShuffleException("field 'bytes' must be an integer >= 1, was " + quote(v));
+        }
+        return v.asLong();
     }
 }

@@ -24,32 +24,42 @@ final class Passes {
 
     /** Stem, the blocks of {@code plan}, head; collects the position logits of -predict blocks. */
     static Prediction predict(LoadedExport stem, List<OrtBlock> blocks, LoadedExport head, List<String> labels,
-                              TokenPool pool, OnnxTensor pixels, ExecutionPlan plan,
+                              TokenPool pool, OnnxTensor pixels, ExecutionPlan plan, Call call,
                               Consumer<? super OnnxValue> observer) {
         boolean predicts = stem.config().variant().predictsPosition();
         float[][][] positionLogits = predicts ? new float[plan.size()][][] : null;
         try (Tokens x = new Tokens(pool, pixels.getInfo().getShape()[0], null)) {
-            x.advance(stem.runStem(pixels, x.target(), observer));
+            x.advance(stem.runStem(pixels, x.target(), call, observer));
             for (int slot = 0; slot < plan.size(); slot++) {
                 OrtBlock b = blocks.get(plan.block(slot));
                 LoadedExport.BlockOutput out = b.export().runBlock(b.index(), x.current(), slot, predicts, x.target(),
-                        observer);
+                        call, observer);
                 x.advance(out.tokens());
                 if (predicts) {
                     positionLogits[slot] = out.positionLogits();
                 }
             }
-            return new Prediction(head.runHead(x.current(), observer), labels, plan, positionLogits);
+            return new Prediction(head.runHead(x.current(), call, observer), labels, plan, positionLogits);
         }
     }
 
-    /** The blocks of {@code plan} on {@code input}, which stays open; the result belongs to the caller. */
-    static OnnxTensor run(List<OrtBlock> blocks, TokenPool pool, OnnxTensor input, ExecutionPlan plan,
+    /**
+     * The blocks of {@code plan} on {@code input}, which stays open; the result belongs to the caller.
+     *
+     * @throws io.github.layershuffle.api.LayerShuffleException if the tokens the last block returned are not all
+     *                                                          finite
+     */
+    static OnnxTensor run(List<OrtBlock> blocks, TokenPool pool, OnnxTensor input, ExecutionPlan plan, Call call,
                           Consumer<? super OnnxValue> observer) {
         try (Tokens x = new Tokens(pool, input.getInfo().getShape()[0], input)) {
+            OrtBlock b = null;
             for (int slot = 0; slot < plan.size(); slot++) {
-                OrtBlock b = blocks.get(plan.block(slot));
-                x.advance(b.export().runBlock(b.index(), x.current(), slot, false, x.target(), observer).tokens());
+                b = blocks.get(plan.block(slot));
+                x.advance(b.export().runBlock(b.index(), x.current(), slot, false, x.target(), call, observer)
+                        .tokens());
+            }
+            if (b != null) {
+                TensorContract.checkFinite("the tokens after slot " + (plan.size() - 1) + " (" + b + ")", x.current());
             }
             return x.detach();
         }

@@ -11,13 +11,18 @@ import io.github.layershuffle.api.checkpoint.AtomicFiles;
 import io.github.layershuffle.api.IncompatibleBlocksException;
 import io.github.layershuffle.api.LayerShuffleException;
 import java.io.IOException;
+import java.io.StringReader;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
+import org.yaml.snakeyaml.Yaml;
+import org.yaml.snakeyaml.error.YAMLException;
+import org.yaml.snakeyaml.events.AliasEvent;
+import org.yaml.snakeyaml.events.Event;
+import org.yaml.snakeyaml.events.NodeEvent;
 
 /**
  * A recipe ({@code layershuffle-recipe}, version 1; see {@code docs/FORMATS.md}): which export provides the stem
@@ -39,6 +44,10 @@ public record Recipe(Path stem, Path head, List<Slot> slots) {
     public static final String FORMAT = "layershuffle-recipe";
     /** The newest recipe version this library reads and writes. */
     public static final int FORMAT_VERSION = 1;
+    /** The most bytes of a recipe file read, JSON or YAML: 1 MiB. */
+    public static final int MAX_BYTES = 1 << 20;
+    /** The most entries of {@code slots}. */
+    public static final int MAX_SLOTS = 4096;
 
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory()
             .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
@@ -92,23 +101,29 @@ public record Recipe(Path stem, Path head, List<Slot> slots) {
 
     /**
      * Reads a recipe file, JSON or (by its name, see the class comment) YAML; export paths in it are taken relative
-     * to the file's directory.
+     * to the file's directory. The file is untrusted: it must be a regular file of at most {@link #MAX_BYTES}, with
+     * at most {@link #MAX_SLOTS} slots, and YAML anchors and aliases are refused.
      *
-     * @throws LayerShuffleException naming the file and the missing or malformed field, or a version newer than
-     *                               {@link #FORMAT_VERSION}
+     * @throws LayerShuffleException naming the file and the missing or malformed field, the limit it breaks, a
+     *                               YAML anchor or alias, or a version this library does not read
      */
     public static Recipe read(Path file) {
-        String text;
+        Path real;
         try {
-            text = Files.readString(file, StandardCharsets.UTF_8);
+            real = file.toRealPath(); // a recipe may be a link; what it names must be a regular file
         } catch (IOException e) {
             throw new LayerShuffleException("cannot read recipe " + file + ": " + e, e);
         }
+        String text = new String(ExportSource.readRegular(real, file.toString(), "recipe ", MAX_BYTES,
+                "Recipe.MAX_BYTES"), StandardCharsets.UTF_8);
         Path dir = file.getParent() == null ? Path.of("") : file.getParent();
         boolean yaml = isYaml(file);
         try {
             JsonNode root;
             try {
+                if (yaml) {
+                    refuseAnchorsAndAliases(text);
+                }
                 root = (yaml ? YAML : Manifest.JSON).readTree(text);
             } catch (JsonProcessingException e) {
                 String where = e.getLocation() == null ? ""
@@ -122,13 +137,18 @@ public record Recipe(Path stem, Path head, List<Slot> slots) {
             }
             String format = string(root, "format");
             if (!FORMAT.equals(format)) {
-                throw new LayerShuffleException("format is '" + format + "', expected '" + FORMAT + "'");
+                throw new LayerShuffleException("format is " + Manifest.quote(format) + ", expected '" + FORMAT
+                        + "'");
             }
             JsonNode version = root.get("version");
             if (version == null || !version.isInt()) {
                 throw new LayerShuffleException("field 'version' is missing or not an integer");
             }
-            if (version.asInt() < 1 || version.asInt() > FORMAT_VERSION) {
+            if (version.asInt() < 1) {
+                throw new LayerShuffleException("version " + version.asInt() + " is an unknown version: recipe "
+                        + "versions start at 1; this library reads 1 to " + FORMAT_VERSION);
+            }
+            if (version.asInt() > FORMAT_VERSION) {
                 throw new LayerShuffleException("version " + version.asInt() + " is newer than this library reads ("
                         + FORMAT_VERSION + ")");
             }
@@ -136,6 +156,7 @@ public record Recipe(Path stem, Path head, List<Slot> slots) {
             if (slotsNode == null || !slotsNode.isArray() || slotsNode.isEmpty()) {
                 throw new LayerShuffleException("field 'slots' is missing or not a non-empty array");
             }
+            Manifest.checkCount("slots", slotsNode.size(), MAX_SLOTS, "Recipe.MAX_SLOTS");
             List<Slot> slots = new ArrayList<>();
             for (int i = 0; i < slotsNode.size(); i++) {
                 JsonNode s = slotsNode.get(i);
@@ -146,13 +167,36 @@ public record Recipe(Path stem, Path head, List<Slot> slots) {
                 JsonNode block = s.get("block");
                 if (block == null || !block.isInt() || block.asInt() < 0) {
                     throw new LayerShuffleException("field '" + where + ".block' must be an integer >= 0, was "
-                            + block);
+                            + Manifest.quote(block));
                 }
                 slots.add(new Slot(resolve(dir, string(s, "export", where)), block.asInt()));
             }
             return new Recipe(resolve(dir, string(root, "stem")), resolve(dir, string(root, "head")), slots);
         } catch (LayerShuffleException e) {
             throw new LayerShuffleException("recipe " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Refuses YAML anchors ({@code &name}) and aliases ({@code *name}): a recipe needs neither, and aliases let a
+     * small file expand into a large tree. Jackson does not report an anchor on a scalar, so SnakeYAML's events
+     * (the parser under Jackson's) are read; a syntax error is left for Jackson to report.
+     *
+     * @throws LayerShuffleException naming the anchor or alias and where it is
+     */
+    private static void refuseAnchorsAndAliases(String text) {
+        try {
+            for (Event e : new Yaml().parse(new StringReader(text))) {
+                if (e instanceof NodeEvent n && n.getAnchor() != null) {
+                    boolean alias = e instanceof AliasEvent;
+                    throw new LayerShuffleException("YAML " + (alias ? "alias *" : "anchor &")
+                            + Manifest.quote(n.getAnchor()) + " at line " + (e.getStartMark().getLine() + 1)
+                            + ", column " + (e.getStartMark().getColumn() + 1)
+                            + " is not allowed: a recipe uses no anchors or aliases");
+                }
+            }
+        } catch (YAMLException e) {
+            // not valid YAML: Jackson's message names the fault and its place
         }
     }
 

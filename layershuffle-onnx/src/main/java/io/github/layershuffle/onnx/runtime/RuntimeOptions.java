@@ -5,8 +5,10 @@ import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtProvider;
 import ai.onnxruntime.OrtSession.SessionOptions;
 import ai.onnxruntime.OrtSession.SessionOptions.OptLevel;
+import io.github.layershuffle.api.DeadlineExceededException;
 import io.github.layershuffle.api.LayerShuffleException;
 import java.security.PublicKey;
+import java.time.Duration;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Objects;
@@ -24,10 +26,17 @@ import java.util.Objects;
  * depend on {@code com.microsoft.onnxruntime:onnxruntime_gpu} of the same version instead (CUDA 12 and cuDNN 9
  * on the library path) and ask for {@link Builder#cuda(int)}. Loading fails with a message that says so when
  * the CUDA provider is not available; it never falls back to the CPU silently.
+ *
+ * <p><b>Limits.</b> {@link #callTimeout()} bounds each call, {@link #closeTimeout()} bounds {@code close()}, and
+ * {@link #maxGraphBytes()} bounds the graph files a load reads (docs/FORMATS.md, "Limits").
  */
 public final class RuntimeOptions {
     /** The default of {@link #tokenPoolBytes()}: 64 MiB. */
     public static final long DEFAULT_TOKEN_POOL_BYTES = 64L << 20;
+    /** The default of {@link #closeTimeout()}: 10 seconds. */
+    public static final Duration DEFAULT_CLOSE_TIMEOUT = Duration.ofSeconds(10);
+    /** The default and largest {@link #maxGraphBytes()}: the most a Java array holds, about 2 GiB. */
+    public static final long MAX_GRAPH_BYTES = ExportSource.MAX_ARRAY_BYTES;
 
     private static final RuntimeOptions DEFAULTS = builder().build();
 
@@ -40,6 +49,9 @@ public final class RuntimeOptions {
     private final long tokenPoolBytes;
     private final boolean cpuArena;
     private final List<PublicKey> signatureKeys;
+    private final Duration callTimeout;
+    private final Duration closeTimeout;
+    private final long maxGraphBytes;
 
     private RuntimeOptions(Builder b) {
         this.intraOpThreads = b.intraOpThreads;
@@ -51,6 +63,9 @@ public final class RuntimeOptions {
         this.tokenPoolBytes = b.tokenPoolBytes;
         this.cpuArena = b.cpuArena;
         this.signatureKeys = b.signatureKeys;
+        this.callTimeout = b.callTimeout;
+        this.closeTimeout = b.closeTimeout;
+        this.maxGraphBytes = b.maxGraphBytes;
     }
 
     /**
@@ -133,6 +148,33 @@ public final class RuntimeOptions {
         return signatureKeys;
     }
 
+    /**
+     * The deadline of each call of a model ({@code predict}, {@code run}, {@code stem}, {@code head}, a block's
+     * {@code apply}), from the call's start; {@link Duration#ZERO}, the default, sets none. At the deadline ONNX
+     * Runtime's terminate flag ends the session that is running, also a graph that loops forever, and the call
+     * throws {@link DeadlineExceededException} naming the part that ran.
+     */
+    public Duration callTimeout() {
+        return callTimeout;
+    }
+
+    /**
+     * How long {@code close()} waits for calls in flight (default 10 s) before it ends them through ONNX Runtime's
+     * terminate flag and waits as long once more; it never blocks longer than twice this. Resources of a call that
+     * outlives that are freed when it returns.
+     */
+    public Duration closeTimeout() {
+        return closeTimeout;
+    }
+
+    /**
+     * The most bytes of one graph file a load reads where the manifest does not state the file's {@code bytes}
+     * (default and most {@link #MAX_GRAPH_BYTES}); a larger file is refused before it is read.
+     */
+    public long maxGraphBytes() {
+        return maxGraphBytes;
+    }
+
     /** Whether the sessions run on CUDA. */
     public boolean cuda() {
         return cudaDevice >= 0;
@@ -204,7 +246,8 @@ public final class RuntimeOptions {
     @Override
     public String toString() {
         return "RuntimeOptions[intraOpThreads=" + intraOpThreads + ", interOpThreads=" + interOpThreads
-                + ", optimization=" + optimization + ", spinning=" + spinning + ", sharedThreadPool=" + sharedThreadPool + ", tokenPoolBytes=" + tokenPoolBytes + ", cpuArena=" + cpuArena + ", device=" + (cuda() ? "cuda:" + cudaDevice : "cpu")
+                + ", optimization=" + optimization + ", spinning=" + spinning + ", sharedThreadPool=" + sharedThreadPool + ", tokenPoolBytes=" + tokenPoolBytes + ", cpuArena=" + cpuArena + ", device=" + (cuda() ? "cuda:" + cudaDevice : "cpu") + ", callTimeout=" + callTimeout
+                + ", closeTimeout=" + closeTimeout + ", maxGraphBytes=" + maxGraphBytes
                 + (signatureKeys.isEmpty() ? "" : ", requireSignature=" + signatureKeys.stream()
                         .map(io.github.layershuffle.onnx.signing.ExportKeys::fingerprint).toList()) + "]";
     }
@@ -220,6 +263,9 @@ public final class RuntimeOptions {
         private long tokenPoolBytes = DEFAULT_TOKEN_POOL_BYTES;
         private boolean cpuArena;
         private List<PublicKey> signatureKeys = List.of();
+        private Duration callTimeout = Duration.ZERO;
+        private Duration closeTimeout = DEFAULT_CLOSE_TIMEOUT;
+        private long maxGraphBytes = MAX_GRAPH_BYTES;
 
         private Builder() {
         }
@@ -241,6 +287,42 @@ public final class RuntimeOptions {
          */
         public Builder requireSignature(PublicKey... keys) {
             this.signatureKeys = ExportSignatures.validKeys(keys);
+            return this;
+        }
+
+        /**
+         * The deadline of each call (default {@link Duration#ZERO}: none); see {@link RuntimeOptions#callTimeout()}.
+         *
+         * @throws IllegalArgumentException if {@code timeout} is negative
+         */
+        public Builder callTimeout(Duration timeout) {
+            this.callTimeout = nonNegative("callTimeout", timeout);
+            return this;
+        }
+
+        /**
+         * How long {@code close()} waits for calls in flight before ending them (default 10 s); see
+         * {@link RuntimeOptions#closeTimeout()}.
+         *
+         * @throws IllegalArgumentException if {@code timeout} is negative
+         */
+        public Builder closeTimeout(Duration timeout) {
+            this.closeTimeout = nonNegative("closeTimeout", timeout);
+            return this;
+        }
+
+        /**
+         * The most bytes of one graph file whose size the manifest does not state; see
+         * {@link RuntimeOptions#maxGraphBytes()}.
+         *
+         * @throws IllegalArgumentException if {@code bytes} is not in {@code [1, }{@link #MAX_GRAPH_BYTES}{@code ]}
+         */
+        public Builder maxGraphBytes(long bytes) {
+            if (bytes < 1 || bytes > MAX_GRAPH_BYTES) {
+                throw new IllegalArgumentException("maxGraphBytes must be in [1, " + MAX_GRAPH_BYTES + "], was "
+                        + bytes);
+            }
+            this.maxGraphBytes = bytes;
             return this;
         }
 
@@ -321,6 +403,14 @@ public final class RuntimeOptions {
         /** The options. */
         public RuntimeOptions build() {
             return new RuntimeOptions(this);
+        }
+
+        private static Duration nonNegative(String what, Duration value) {
+            Objects.requireNonNull(value, what);
+            if (value.isNegative()) {
+                throw new IllegalArgumentException(what + " must be >= 0, was " + value);
+            }
+            return value;
         }
 
         private static int nonNegative(String what, int value) {

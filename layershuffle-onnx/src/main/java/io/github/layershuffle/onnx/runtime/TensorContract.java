@@ -1,17 +1,25 @@
 package io.github.layershuffle.onnx.runtime;
 
+import ai.onnxruntime.OnnxJavaType;
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OnnxValue;
+import ai.onnxruntime.TensorInfo;
 import io.github.layershuffle.api.LayerShuffleException;
 import io.github.layershuffle.api.ModelConfig;
 import io.github.layershuffle.onnx.runtime.Manifest.Graph;
 import io.github.layershuffle.onnx.runtime.Manifest.TensorSpec;
+import java.nio.FloatBuffer;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
 /**
- * The fixed tensor names and shapes of every graph of an export ({@code docs/FORMATS.md}), and the check that a
- * manifest, or a loaded session, honours them.
+ * The fixed tensor names and shapes of every graph of an export ({@code docs/FORMATS.md}), and the checks that a
+ * manifest, a loaded session, and each value a session returns honour them. ONNX Runtime does not hold a run's
+ * outputs to the shapes the graph declares, so every output is checked after every run, against the batch of the
+ * run's input: a graph that returns another batch, or other dimensions, is named before its successor reads it.
  */
 final class TensorContract {
     static final String PIXELS = "pixels";
@@ -76,6 +84,71 @@ final class TensorContract {
             check("full (" + full.file() + ") inputs", full.inputs(), stemInputs(c));
             check("full (" + full.file() + ") outputs", full.outputs(), headOutputs(c));
         }
+    }
+
+    /**
+     * Checks a value a session returned: a float32 tensor of exactly {@code expected}.
+     *
+     * @param graph names the graph that returned it, e.g. "block 3 (block-03.onnx) of export exports/a"
+     * @throws LayerShuffleException naming the graph, the output, the expected and the actual type and shape
+     */
+    static void checkOutput(String graph, String output, OnnxValue value, long... expected) {
+        if (!(value instanceof OnnxTensor t)) {
+            throw new LayerShuffleException(graph + ": output '" + output + "' is a " + value.getType()
+                    + ", expected a float32 tensor " + Arrays.toString(expected));
+        }
+        TensorInfo info = t.getInfo();
+        if (info.type != OnnxJavaType.FLOAT || !Arrays.equals(info.getShape(), expected)) {
+            String batch = info.getShape().length > 0 && info.getShape()[0] != expected[0]
+                    ? " (the input's batch is " + expected[0] + ")" : "";
+            throw new LayerShuffleException(graph + ": output '" + output + "' is " + info.type + " "
+                    + Arrays.toString(info.getShape()) + ", the contract says float32 " + Arrays.toString(expected)
+                    + batch);
+        }
+    }
+
+    /**
+     * Refuses a NaN or infinite value in a float tensor that is about to leave the library.
+     *
+     * @param what names the tensor and the part that made it
+     * @throws LayerShuffleException naming {@code what}, the first value at fault and its index
+     */
+    static void checkFinite(String what, OnnxTensor t) {
+        long[] shape = t.getInfo().getShape();
+        FloatBuffer values = t.getFloatBuffer();
+        for (int i = 0; values.hasRemaining(); i++) {
+            float v = values.get();
+            if (!Float.isFinite(v)) {
+                throw new LayerShuffleException(what + " holds a non-finite value (" + v + ") at "
+                        + Arrays.toString(index(i, shape)) + " of " + Arrays.toString(shape)
+                        + "; refusing to return it");
+            }
+        }
+    }
+
+    /**
+     * Refuses a NaN or infinite logit.
+     *
+     * @throws LayerShuffleException naming {@code what}, the image and the class
+     */
+    static void checkFinite(String what, float[][] logits) {
+        for (int b = 0; b < logits.length; b++) {
+            for (int k = 0; k < logits[b].length; k++) {
+                if (!Float.isFinite(logits[b][k])) {
+                    throw new LayerShuffleException(what + " returned a non-finite logit (" + logits[b][k]
+                            + ") for image " + b + ", class " + k + "; refusing to return it");
+                }
+            }
+        }
+    }
+
+    private static long[] index(long flat, long[] shape) {
+        long[] index = new long[shape.length];
+        for (int d = shape.length - 1; d >= 0; d--) {
+            index[d] = shape[d] == 0 ? 0 : flat % shape[d];
+            flat = shape[d] == 0 ? 0 : flat / shape[d];
+        }
+        return index;
     }
 
     /**

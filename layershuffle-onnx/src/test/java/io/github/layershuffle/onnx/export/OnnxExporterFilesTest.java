@@ -90,6 +90,7 @@ class OnnxExporterFilesTest {
         byte[] bytes = Files.readAllBytes(dir.resolve(file));
         String sha = HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(bytes));
         assertThat(entry.get("sha256").asText()).isEqualTo(sha);
+        assertThat(entry.get("bytes").asLong()).as("bytes of " + file).isEqualTo(bytes.length);
         assertThat(ports(entry.get("inputs"))).containsExactlyElementsOf(inputs);
         assertThat(ports(entry.get("outputs"))).containsExactlyElementsOf(outputs);
 

@@ -57,13 +57,24 @@ class BadInputTest {
     }
 
     @Test
-    void truncatedOnnxFileWithAMatchingHashIsRefusedByOnnxRuntime() throws Exception {
+    void truncatedOnnxFileWithAMatchingHashIsRefusedBeforeOnnxRuntimeSeesIt() throws Exception {
         Path f = dir.resolve("head.onnx");
         byte[] bytes = Arrays.copyOf(Files.readAllBytes(f), 40);
         Files.write(f, bytes);
         Path again = export.write(tmp.resolve("again"), m -> ((ObjectNode) m.get("head"))
                 .put("sha256", LoadedExport.sha256(bytes)));
         Files.write(again.resolve("head.onnx"), bytes);
+        assertThatThrownBy(() -> LayerShuffleModel.load(again)).isInstanceOf(LayerShuffleException.class)
+                .hasMessageContaining("head (head.onnx)").hasMessageContaining("not a valid ONNX model (40 bytes)")
+                .hasCauseInstanceOf(com.google.protobuf.InvalidProtocolBufferException.class);
+    }
+
+    @Test
+    void aWellFormedModelThatOnnxRuntimeCannotLoadIsNamed() {
+        byte[] bytes = TestExport.model(ai.onnx.proto.OnnxMl.GraphProto.newBuilder().setName("unknown_op")
+                .addInput(TestExport.value("tokens", 1, -1, 5, 3)).addOutput(TestExport.value("logits", 1, -1, 3))
+                .addNode(TestExport.node("NoSuchOperator", java.util.List.of("tokens"), "logits")));
+        Path again = export.write(tmp.resolve("again"), java.util.Map.of("head.onnx", bytes), m -> { });
         assertThatThrownBy(() -> LayerShuffleModel.load(again)).isInstanceOf(LayerShuffleException.class)
                 .hasMessageContaining("head (head.onnx)").hasMessageContaining("cannot load")
                 .hasCauseInstanceOf(ai.onnxruntime.OrtException.class);

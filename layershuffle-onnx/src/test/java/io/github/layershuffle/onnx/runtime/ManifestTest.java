@@ -94,6 +94,6 @@ class ManifestTest {
         assertThatThrownBy(() -> Manifest.parse(good.replace("\"variant\": \"layershuffle-predict\"",
                 "\"variant\": \"shuffled\""), "m.json")).hasMessageContaining("unknown variant 'shuffled'");
         assertThatThrownBy(() -> Manifest.read(tmp.resolve("nowhere"))).isInstanceOf(LayerShuffleException.class)
-                .hasMessageContaining("manifest.json").hasMessageContaining("no such file");
+                .hasMessageContaining("manifest.json").hasMessageContaining("does not exist");
     }
 }

@@ -20,6 +20,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.function.Consumer;
 
@@ -51,6 +52,7 @@ final class TestExport {
     private final float[][] p;
     private final float[] headW;
     private final float[] headB;
+    private Map<String, byte[]> replace = Map.of();
 
     TestExport(ModelConfig config, String family, long seed) {
         this.config = config;
@@ -251,13 +253,13 @@ final class TestExport {
         return model(g);
     }
 
-    private static byte[] model(GraphProto.Builder graph) {
+    static byte[] model(GraphProto.Builder graph) {
         return ModelProto.newBuilder().setIrVersion(IR_VERSION).setProducerName("layershuffle-test")
                 .addOpsetImport(OperatorSetIdProto.newBuilder().setDomain("").setVersion(OPSET))
                 .setGraph(graph).build().toByteArray();
     }
 
-    private static NodeProto node(String op, List<String> inputs, String output, AttributeProto... attrs) {
+    static NodeProto node(String op, List<String> inputs, String output, AttributeProto... attrs) {
         NodeProto.Builder n = NodeProto.newBuilder().setOpType(op).setName(op + "_" + output).addAllInput(inputs)
                 .addOutput(output);
         for (AttributeProto attr : attrs) {
@@ -267,7 +269,7 @@ final class TestExport {
     }
 
     /** A tensor value; dim -1 is the symbolic batch axis; no dims is a scalar. */
-    private static ValueInfoProto value(String name, int elemType, long... dims) {
+    static ValueInfoProto value(String name, int elemType, long... dims) {
         TensorShapeProto.Builder shape = TensorShapeProto.newBuilder();
         for (long dim : dims) {
             shape.addDim(dim < 0 ? TensorShapeProto.Dimension.newBuilder().setDimParam("batch")
@@ -277,7 +279,7 @@ final class TestExport {
                 TypeProto.Tensor.newBuilder().setElemType(elemType).setShape(shape))).build();
     }
 
-    private static TensorProto floats(String name, float[] values, long... dims) {
+    static TensorProto floats(String name, float[] values, long... dims) {
         TensorProto.Builder tp = TensorProto.newBuilder().setName(name).setDataType(TensorProto.DataType.FLOAT_VALUE);
         for (long dim : dims) {
             tp.addDims(dim);
@@ -288,7 +290,7 @@ final class TestExport {
         return tp.build();
     }
 
-    private static TensorProto longs(String name, long[] values, long... dims) {
+    static TensorProto longs(String name, long[] values, long... dims) {
         TensorProto.Builder tp = TensorProto.newBuilder().setName(name).setDataType(TensorProto.DataType.INT64_VALUE);
         for (long dim : dims) {
             tp.addDims(dim);
@@ -308,6 +310,15 @@ final class TestExport {
 
     /** Writes the export to {@code dir}; {@code edit} may change the manifest before it is written. */
     Path write(Path dir, Consumer<ObjectNode> edit) {
+        return write(dir, Map.of(), edit);
+    }
+
+    /**
+     * Writes the export to {@code dir} with the graph files named in {@code replace} holding those bytes instead,
+     * and a manifest whose hashes match them, as an attacker would write it; {@code edit} may change the manifest.
+     */
+    Path write(Path dir, Map<String, byte[]> replace, Consumer<ObjectNode> edit) {
+        this.replace = replace;
         try {
             Files.createDirectories(dir);
             ObjectNode root = Manifest.JSON.createObjectNode();
@@ -337,8 +348,9 @@ final class TestExport {
         }
     }
 
-    private static ObjectNode file(Path dir, String name, byte[] bytes, List<Manifest.TensorSpec> inputs,
-                                   List<Manifest.TensorSpec> outputs) throws IOException {
+    private ObjectNode file(Path dir, String name, byte[] bytes, List<Manifest.TensorSpec> inputs,
+                            List<Manifest.TensorSpec> outputs) throws IOException {
+        bytes = replace.getOrDefault(name, bytes);
         Files.write(dir.resolve(name), bytes);
         ObjectNode n = Manifest.JSON.createObjectNode();
         n.put("file", name);
