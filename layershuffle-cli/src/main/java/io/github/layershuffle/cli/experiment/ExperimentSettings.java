@@ -258,7 +258,8 @@ public record ExperimentSettings(String preset, ModelConfig model, int baseEpoch
      * These settings' structure at another size: the same methods, merge methods, schedules and diagnostics,
      * with {@code model}'s depth: one merge model per slot (as 12 for 12), the keeps and control depths scaled
      * to the depth (1 and 2 kept where they fit), two seeds, one evaluation seed, 3 merges, 2 base epochs and 1
-     * fine-tuning epoch, and the data sizes given.
+     * fine-tuning epoch (at least 8 steps each: the batch is at most an eighth of the training images), and the
+     * data sizes given.
      *
      * @throws IllegalArgumentException as the canonical constructor
      */
@@ -277,7 +278,7 @@ public record ExperimentSettings(String preset, ModelConfig model, int baseEpoch
         }
         int newSeeds = Math.min(seeds, 2);
         return new ExperimentSettings(name, newModel, Math.min(baseEpochs, 2), baseLearningRate * 2, 1,
-                fineTuneLearningRate * 10, Math.min(batchSize, 64), train, validation, test, methods, newSeeds, 1,
+                fineTuneLearningRate * 10, Math.max(1, Math.min(batchSize, train / 8)), train, validation, test, methods, newSeeds, 1,
                 List.copyOf(k), 3, Math.min(probeImages, test), probeMethods, ortMethods,
                 Math.min(evalBatchSize, 128), baseWeightDecay, fineTuneLinearDecay, mergeMethods,
                 Math.max(newSeeds, mergeMethods.isEmpty() ? newSeeds : d), List.copyOf(c), Math.min(diagnosticImages, test));

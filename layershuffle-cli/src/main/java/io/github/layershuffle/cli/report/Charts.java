@@ -185,8 +185,11 @@ public final class Charts {
                 rowStart = y;
                 inRow = 0;
             }
+            if ((inRow + 1) / 2 * 0.015 > 0.25) {
+                inRow = 0; // a very full row wraps to the centre rather than reach the next column
+            }
             int side = inRow % 2 == 0 ? 1 : -1;
-            double offset = side * ((inRow + 1) / 2) * 0.02;
+            double offset = side * ((inRow + 1) / 2) * 0.015;
             series.add(center + offset, y);
             inRow++;
         }
