@@ -9,6 +9,7 @@ import io.github.layershuffle.train.data.DatasetSplits;
 import io.github.layershuffle.train.data.FashionMnist;
 import io.github.layershuffle.train.data.ImageFolder;
 import io.github.layershuffle.train.eval.EvaluationListener;
+import io.github.layershuffle.cli.experiment.CostEstimate;
 import io.github.layershuffle.cli.experiment.Experiment;
 import io.github.layershuffle.cli.experiment.ExperimentListener;
 import io.github.layershuffle.cli.experiment.ExperimentResult;
@@ -35,8 +36,11 @@ import picocli.CommandLine.Spec;
                 + "(Table 2), position prediction and a linear probe of the slot (Fig. 4), some of it also through "
                 + "the exported ONNX models. Writes a Markdown report with PNG figures and a summary JSON.",
             "Presets: smoke (minutes, tiny; report in the run directory), small (Fashion-MNIST, 12 blocks, 5 "
-                + "methods x 3 seeds; 47 minutes on 2 CPU cores with OMP_NUM_THREADS=1), paper (ViT-B/16 from --init-hf on an ImageNet-style "
-                + "--data folder; for a GPU machine).",
+                + "methods x 3 seeds; 47 minutes on 2 CPU cores with OMP_NUM_THREADS=1), standard (a base trained to a"
+                + " plateau, 3 fine-tuning epochs, 12 models each of baseline and LayerShuffle for the paper's merges,"
+                + " every diagnostic; estimated 138 minutes on 2 CPU cores), standard-smoke (its miniature; report in "
+                + "the run directory), paper (ViT-B/16 from --init-hf on an ImageNet-style --data folder; for a GPU "
+                + "machine).",
             "Rerunning the same command resumes: finished trainings and evaluations are skipped.",
             "Examples:",
             "  layershuffle experiment --preset smoke",
@@ -48,7 +52,8 @@ final class ExperimentCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--preset", required = true, paramLabel = "NAME", description = "smoke, small or paper.")
+    @Option(names = "--preset", required = true, paramLabel = "NAME",
+            description = "smoke, small, standard, standard-smoke or paper.")
     String preset;
 
     @Option(names = "--dir", paramLabel = "DIR", description = "Run directory: checkpoints, exports, results, "
@@ -87,7 +92,7 @@ final class ExperimentCommand implements Callable<Integer> {
         }
         Path runDir = dir != null ? dir : Path.of("runs", "experiment-" + settings.preset());
         Path reportFile = report != null ? report
-                : settings.preset().equals("smoke") ? runDir.resolve("RESULTS.md") : Path.of("docs", "RESULTS.md");
+                : settings.preset().endsWith("smoke") ? runDir.resolve("RESULTS.md") : Path.of("docs", "RESULTS.md");
         String command = "layershuffle " + String.join(" ", spec.commandLine().getParseResult().originalArgs());
 
         DatasetSplits splits;
@@ -125,6 +130,11 @@ final class ExperimentCommand implements Callable<Integer> {
         } else {
             err.printf(Locale.ROOT, "experiment %s in %s: %d units (finished ones are skipped)%n", settings.preset(),
                     runDir, experiment.unitNames().size());
+            var estimate = CostEstimate.seconds(settings);
+            if (estimate.isPresent()) {
+                err.printf(Locale.ROOT, "estimated %.0f minutes in all on 2 CPU cores with OMP_NUM_THREADS=1 (rates of "
+                        + "the small preset's measured run)%n", estimate.getAsDouble() / 60);
+            }
             err.flush();
             try {
                 result = experiment.run();
@@ -146,12 +156,12 @@ final class ExperimentCommand implements Callable<Integer> {
 
     private static void print(ExperimentResult r, PrintWriter out) {
         Table t = new Table("Table 1: test accuracy, mean ± std over seeds (" + r.settings().preset() + " preset)",
-                "method", "sequential", "arbitrary", "keep " + r.settings().keeps().get(0) + " shuffled", "merged",
+                "method", "sequential", "arbitrary", "keep " + r.settings().quarterKeep() + " shuffled", "merged",
                 "ensemble");
         Measurements m = r.measurements();
         for (Variant v : r.settings().methods()) {
             t.row(v.id(), cell(m, v, Measurements.SEQUENTIAL), cell(m, v, Measurements.ARBITRARY),
-                    cell(m, v, Measurements.keep(r.settings().keeps().get(0), true)),
+                    cell(m, v, Measurements.keep(r.settings().quarterKeep(), true)),
                     cell(m, v, v.shuffles() ? Measurements.MERGED_ARBITRARY : Measurements.MERGED_SEQUENTIAL),
                     cell(m, v, v.shuffles() ? Measurements.ENSEMBLE_ARBITRARY : Measurements.ENSEMBLE_SEQUENTIAL));
         }

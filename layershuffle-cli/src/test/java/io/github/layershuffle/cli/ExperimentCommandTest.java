@@ -31,7 +31,7 @@ class ExperimentCommandTest {
     void anUnknownPresetIsRefusedWithTheChoices() {
         Result r = run("experiment", "--preset", "huge");
         assertThat(r.code()).isEqualTo(LayerShuffleCli.EXIT_FAILURE);
-        assertThat(r.err()).contains("unknown preset 'huge'").contains("[smoke, small, paper]");
+        assertThat(r.err()).contains("unknown preset 'huge'").contains("[smoke, small, standard, standard-smoke, paper]");
     }
 
     @Test

@@ -71,8 +71,12 @@ public final class Experiment {
     private record Unit(String name, Supplier<ObjectNode> work) {
     }
 
-    /** The units in the order they run: base, then per seed every method's training and measurements. */
+    /**
+     * The units in the order they run: base; per seed every method's training, measurements and diagnostics;
+     * the merge methods' further models; the Fig. 1b controls; per method its ensemble, merges and divergence.
+     */
     private List<Unit> units(Units u) {
+        DiagnosticUnits d = u == null ? null : new DiagnosticUnits(settings, u.data(), u);
         List<Unit> list = new ArrayList<>();
         list.add(new Unit("train-base", () -> u.trainBase()));
         for (int seed = 1; seed <= settings.seeds(); seed++) {
@@ -81,6 +85,7 @@ public final class Experiment {
                 String name = RunDirectory.name(m, seed);
                 list.add(new Unit("train-" + name, () -> u.fineTune(m, sd)));
                 list.add(new Unit("eval-" + name, () -> u.evaluate(m, sd)));
+                list.add(new Unit("diagnose-" + name, () -> d.diagnose(m, sd)));
                 if (settings.probeMethods().contains(m)) {
                     list.add(new Unit("probe-" + name, () -> u.probe(m, sd)));
                 }
@@ -89,10 +94,23 @@ public final class Experiment {
                 }
             }
         }
-        if (settings.seeds() > 1) {
-            for (Variant m : settings.methods()) {
+        for (int seed = settings.seeds() + 1; seed <= settings.mergeModels(); seed++) {
+            for (Variant m : settings.mergeMethods()) {
+                int sd = seed;
+                list.add(new Unit("train-" + RunDirectory.name(m, seed), () -> u.fineTune(m, sd)));
+            }
+        }
+        for (int depth : settings.controlDepths()) {
+            list.add(new Unit("train-control-d" + depth, () -> u.trainControl(depth)));
+            list.add(new Unit("eval-control-d" + depth, () -> u.evaluateControl(depth)));
+        }
+        for (Variant m : settings.methods()) {
+            if (settings.models(m) > 1) {
                 list.add(new Unit("ensemble-" + m.id(), () -> u.ensemble(m)));
-                list.add(new Unit("merge-" + m.id(), () -> u.merge(m)));
+                if (settings.mergeMethods().contains(m)) {
+                    list.add(new Unit("merge-" + m.id(), () -> u.merge(m)));
+                }
+                list.add(new Unit("divergence-" + m.id(), () -> d.divergence(m)));
             }
         }
         return list;

@@ -1,6 +1,7 @@
 package io.github.layershuffle.cli.experiment;
 
 import io.github.layershuffle.api.Variant;
+import io.github.layershuffle.train.eval.SlotConfusion;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -18,10 +19,15 @@ import java.util.Objects;
  * @param pending      units not finished yet (empty when the run is complete)
  * @param epochSeconds per training ({@code base}, {@code <method>-s<seed>}), the seconds of each epoch
  * @param invocations  the invocations that ran units, in the order they started
+ * @param validationCurves per training ({@code base}, {@code <method>-s<seed>}, {@code control-d<k>}), the
+ *                     validation accuracy after each epoch
+ * @param slotConfusions per method that predicts its slot, the confusion matrix summed over its seeds
  */
 public record ExperimentResult(ExperimentSettings settings, Path directory, Measurements measurements,
                                Map<Variant, ProbePlot> probePlots, List<UnitTime> units, List<String> pending,
-                               Map<String, List<Double>> epochSeconds, List<Invocation> invocations) {
+                               Map<String, List<Double>> epochSeconds, List<Invocation> invocations,
+                               Map<String, List<Double>> validationCurves,
+                               Map<Variant, SlotConfusion> slotConfusions) {
 
     /** Copies the collections. */
     public ExperimentResult {
@@ -33,6 +39,8 @@ public record ExperimentResult(ExperimentSettings settings, Path directory, Meas
         pending = List.copyOf(pending);
         epochSeconds = Map.copyOf(epochSeconds);
         invocations = List.copyOf(invocations);
+        validationCurves = Map.copyOf(validationCurves);
+        slotConfusions = Map.copyOf(slotConfusions);
     }
 
     /** Whether every unit has finished. */

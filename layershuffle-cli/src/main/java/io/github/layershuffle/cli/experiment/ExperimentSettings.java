@@ -12,10 +12,12 @@ import java.util.Objects;
 
 /**
  * Everything that decides what an {@link Experiment} computes: the model, how the base model and the
- * fine-tuned models are trained, how much data each step sees, and which measurements are taken. Three
- * presets: {@link #smoke()} (a couple of minutes, for CI), {@link #small()} (the paper's protocol on
- * Fashion-MNIST, about two hours on two CPU cores) and {@link #paper()} (ViT-B/16 from a Hugging Face
- * checkpoint on an ImageNet-style folder, for a GPU machine).
+ * fine-tuned models are trained, how much data each step sees, and which measurements are taken. Presets:
+ * {@link #smoke()} (a couple of minutes, for CI), {@link #small()} (the paper's protocol on Fashion-MNIST,
+ * under an hour on two CPU cores), {@link #standard()} (a base trained to a plateau, longer fine-tuning, the
+ * paper's 12-model merges; at most 150 minutes on two CPU cores), {@link #standardSmoke()} (its miniature)
+ * and {@link #paper()} (ViT-B/16 from a Hugging Face checkpoint on an ImageNet-style folder, for a GPU
+ * machine).
  *
  * <pre>{@code
  * ExperimentSettings s = ExperimentSettings.preset("small");
@@ -41,15 +43,28 @@ import java.util.Objects;
  * @param probeMethods         methods the probe is run on
  * @param ortMethods           methods whose checkpoints are also exported and measured with ONNX Runtime
  * @param evalBatchSize        images per evaluation pass; each pass draws its own plan
+ * @param baseWeightDecay      L2 weight decay of the base training (Adam's {@code weight_decay})
+ * @param fineTuneLinearDecay  whether the fine-tuning learning rate falls linearly to 0 (the default of the
+ *                             Hugging Face trainer the authors used); else it is constant
+ * @param mergeMethods         methods whose models are merged (Table 2, Fig. 5)
+ * @param mergeModels          fine-tuned models of each merge method (seeds 1 to this; at least {@code seeds});
+ *                             the paper used 12, one per slot; models past {@code seeds} are trained for the
+ *                             merges, ensembles and divergence only
+ * @param controlDepths        Fig. 1b's controls: depths of models refined sequentially from the base's first
+ *                             blocks (each below the model's depth); empty for none
+ * @param diagnosticImages     images of the diagnostics (update ratio, slot confusion, stem probe; the probe
+ *                             fits on as many training images)
  */
 public record ExperimentSettings(String preset, ModelConfig model, int baseEpochs, double baseLearningRate,
                                  int fineTuneEpochs, double fineTuneLearningRate, int batchSize, int trainImages,
                                  int validationImages, int testImages, List<Variant> methods, int seeds,
                                  int evalSeeds, List<Integer> keeps, int merges, int probeImages,
-                                 List<Variant> probeMethods, List<Variant> ortMethods, int evalBatchSize) {
+                                 List<Variant> probeMethods, List<Variant> ortMethods, int evalBatchSize,
+                                 double baseWeightDecay, boolean fineTuneLinearDecay, List<Variant> mergeMethods,
+                                 int mergeModels, List<Integer> controlDepths, int diagnosticImages) {
 
     /** The names {@link #preset(String)} accepts. */
-    public static final List<String> PRESETS = List.of("smoke", "small", "paper");
+    public static final List<String> PRESETS = List.of("smoke", "small", "standard", "standard-smoke", "paper");
 
     /** The five methods of the paper, in its order. */
     public static final List<Variant> ALL_METHODS = List.of(Variant.BASELINE, Variant.LAYERDROP,
@@ -67,7 +82,27 @@ public record ExperimentSettings(String preset, ModelConfig model, int baseEpoch
         keeps = List.copyOf(keeps);
         probeMethods = List.copyOf(probeMethods);
         ortMethods = List.copyOf(ortMethods);
+        mergeMethods = List.copyOf(mergeMethods);
+        controlDepths = List.copyOf(controlDepths);
         positive("fineTuneEpochs", fineTuneEpochs);
+        positive("diagnosticImages", diagnosticImages);
+        if (mergeModels < seeds) {
+            throw new IllegalArgumentException("mergeModels must be at least seeds (" + seeds + "), was " + mergeModels);
+        }
+        if (!(baseWeightDecay >= 0) || Double.isInfinite(baseWeightDecay)) {
+            throw new IllegalArgumentException("baseWeightDecay must be finite and >= 0, was " + baseWeightDecay);
+        }
+        for (int d : controlDepths) {
+            if (d < 1 || d >= model.depth()) {
+                throw new IllegalArgumentException("controlDepths holds " + d + ", outside [1, " + (model.depth() - 1)
+                        + "] (a control is shallower than the model's " + model.depth() + " blocks)");
+            }
+        }
+        for (Variant v : mergeMethods) {
+            if (!methods.contains(v)) {
+                throw new IllegalArgumentException("merge method " + v + " is not among the methods " + methods);
+            }
+        }
         positive("batchSize", batchSize);
         positive("trainImages", trainImages);
         positive("validationImages", validationImages);
@@ -101,6 +136,43 @@ public record ExperimentSettings(String preset, ModelConfig model, int baseEpoch
         }
     }
 
+    /**
+     * The settings of the first presets, before the diagnostics' fields: no base weight decay, a constant
+     * fine-tuning rate, every method merged from its {@code seeds} models, no controls, {@code probeImages}
+     * diagnostic images.
+     *
+     * @throws IllegalArgumentException as the canonical constructor
+     */
+    public ExperimentSettings(String preset, ModelConfig model, int baseEpochs, double baseLearningRate,
+                              int fineTuneEpochs, double fineTuneLearningRate, int batchSize, int trainImages,
+                              int validationImages, int testImages, List<Variant> methods, int seeds, int evalSeeds,
+                              List<Integer> keeps, int merges, int probeImages, List<Variant> probeMethods,
+                              List<Variant> ortMethods, int evalBatchSize) {
+        this(preset, model, baseEpochs, baseLearningRate, fineTuneEpochs, fineTuneLearningRate, batchSize, trainImages,
+                validationImages, testImages, methods, seeds, evalSeeds, keeps, merges, probeImages, probeMethods,
+                ortMethods, evalBatchSize, 0, false, methods, seeds, List.of(), probeImages);
+    }
+
+    /**
+     * The kept-block count the paper's fewest (3 of 12 layers) corresponds to: the entry of {@link #keeps()}
+     * closest to a quarter of the depth, the smaller on a tie; -1 if there are no keeps.
+     */
+    public int quarterKeep() {
+        double quarter = model.depth() / 4.0;
+        int best = -1;
+        for (int k : keeps) {
+            if (best < 0 || Math.abs(k - quarter) < Math.abs(best - quarter)) {
+                best = k;
+            }
+        }
+        return best;
+    }
+
+    /** How many models {@code method} has: {@link #mergeModels()} for a merge method, else {@link #seeds()}. */
+    public int models(Variant method) {
+        return mergeMethods.contains(method) ? mergeModels : seeds;
+    }
+
     private static void positive(String field, int value) {
         if (value < 1) {
             throw new IllegalArgumentException(field + " must be at least 1, was " + value);
@@ -116,6 +188,8 @@ public record ExperimentSettings(String preset, ModelConfig model, int baseEpoch
         return switch (name == null ? "" : name.strip().toLowerCase(Locale.ROOT)) {
             case "smoke" -> smoke();
             case "small" -> small();
+            case "standard" -> standard();
+            case "standard-smoke" -> standardSmoke();
             case "paper" -> paper();
             default -> throw new IllegalArgumentException("unknown preset '" + name + "', expected one of " + PRESETS);
         };
@@ -123,14 +197,15 @@ public record ExperimentSettings(String preset, ModelConfig model, int baseEpoch
 
     /**
      * A CI-sized run of the whole pipeline: 4 blocks of width 32 (patch 7) on 4,096 Fashion-MNIST images, three
-     * base epochs and one fine-tuning epoch, two seeds, 1,000 test images. Its numbers show the pipeline works,
-     * not what the paper found.
+     * base epochs and one fine-tuning epoch, two seeds, 1,000 test images, one 2-block control. Its numbers show
+     * the pipeline works, not what the paper found.
      */
     public static ExperimentSettings smoke() {
         ModelConfig model = fashionMnist().patchSize(7).width(32).depth(4).heads(2).mlpWidth(64).build();
         return new ExperimentSettings("smoke", model, 3, 2e-3, 1, 1e-3, 64, 4096, 512, 1000, ALL_METHODS, 2, 2,
                 List.of(1, 2, 3, 4), 3, 256, List.of(Variant.BASELINE, Variant.LAYERSHUFFLE,
-                Variant.LAYERSHUFFLE_POSITION), List.of(Variant.LAYERSHUFFLE), 128);
+                Variant.LAYERSHUFFLE_POSITION), List.of(Variant.LAYERSHUFFLE), 128, 0, false, ALL_METHODS, 2,
+                List.of(2), 256);
     }
 
     /**
@@ -141,25 +216,88 @@ public record ExperimentSettings(String preset, ModelConfig model, int baseEpoch
      * (50 tokens) is what makes it fit: on the 2-core machine it took 47 minutes with one PyTorch thread
      * ({@code OMP_NUM_THREADS=1}), an epoch of the 55,000 images 45 to 55 s; with PyTorch's default threads
      * competing with another process an epoch took 2 to 30 times longer. The report records the epoch times.
+     * Since the diagnostics it also measures 1 and 2 blocks kept and refines 3-, 6- and 9-block controls
+     * (52 minutes in all by {@link CostEstimate}, 5 more than measured before).
      */
     public static ExperimentSettings small() {
         ModelConfig model = fashionMnist().patchSize(7).width(64).depth(12).heads(4).mlpWidth(128).build();
         return new ExperimentSettings("small", model, 5, 1e-3, 2, 1e-4, 128, 55_000, 5_000, 10_000, ALL_METHODS, 3,
-                3, List.of(3, 6, 9, 12), 5, 960, List.of(Variant.BASELINE, Variant.LAYERSHUFFLE,
-                Variant.LAYERSHUFFLE_POSITION), List.of(Variant.LAYERSHUFFLE), 250);
+                3, List.of(1, 2, 3, 6, 9, 12), 5, 960, List.of(Variant.BASELINE, Variant.LAYERSHUFFLE,
+                Variant.LAYERSHUFFLE_POSITION), List.of(Variant.LAYERSHUFFLE), 250, 0, false, ALL_METHODS, 3,
+                List.of(3, 6, 9), 2000);
+    }
+
+    /**
+     * The protocol issue 13 asks for, within 150 minutes on two CPU cores ({@link CostEstimate}: about 138): the small
+     * preset's ViT (28x28, patch 7, width 64, 12 blocks, 4 heads, MLP 128) trained from scratch for 15 epochs
+     * with warm-up, a cosine schedule to 0 (so the validation curve flattens by construction; the report shows
+     * it) and weight decay 1e-4; then 3 fine-tuning epochs per model at lr 1e-4 falling linearly to 0, as the
+     * Hugging Face trainer of the authors' code does; three seeds per method fully measured, and 12 fine-tuned
+     * models each of the baseline and LayerShuffle for the paper's merge experiment (100 merges, every slot from
+     * a different model) and 12-model ensembles; the 3-, 6- and 9-block controls of Fig. 1b; 1 to 12 blocks
+     * kept; every diagnostic on 2,000 images. Fashion-MNIST (55,000 / 5,000 / 10,000).
+     */
+    public static ExperimentSettings standard() {
+        ModelConfig model = fashionMnist().patchSize(7).width(64).depth(12).heads(4).mlpWidth(128).build();
+        return new ExperimentSettings("standard", model, 15, 1e-3, 3, 1e-4, 128, 55_000, 5_000, 10_000, ALL_METHODS,
+                3, 3, List.of(1, 2, 3, 6, 9, 12), 100, 960, List.of(Variant.BASELINE, Variant.LAYERSHUFFLE,
+                Variant.LAYERSHUFFLE_POSITION), List.of(Variant.LAYERSHUFFLE), 250, 1e-4, true,
+                List.of(Variant.BASELINE, Variant.LAYERSHUFFLE), 12, List.of(3, 6, 9), 2000);
+    }
+
+    /**
+     * {@link #standard()} in miniature, for CI and a quick look: the smoke preset's 4-block model on 4,096
+     * Fashion-MNIST images; see {@link #miniature(String, ModelConfig, int, int, int)}.
+     */
+    public static ExperimentSettings standardSmoke() {
+        ModelConfig model = fashionMnist().patchSize(7).width(32).depth(4).heads(2).mlpWidth(64).build();
+        return standard().miniature("standard-smoke", model, 4096, 512, 1000);
+    }
+
+    /**
+     * These settings' structure at another size: the same methods, merge methods, schedules and diagnostics,
+     * with {@code model}'s depth: one merge model per slot (as 12 for 12), the keeps and control depths scaled
+     * to the depth (1 and 2 kept where they fit), two seeds, one evaluation seed, 3 merges, 2 base epochs and 1
+     * fine-tuning epoch (at least 8 steps each: the batch is at most an eighth of the training images), and the
+     * data sizes given.
+     *
+     * @throws IllegalArgumentException as the canonical constructor
+     */
+    public ExperimentSettings miniature(String name, ModelConfig newModel, int train, int validation, int test) {
+        int d = newModel.depth();
+        java.util.TreeSet<Integer> k = new java.util.TreeSet<>();
+        for (int v : keeps) {
+            k.add(Math.max(1, Math.min(d, (int) Math.round((double) v * d / model.depth()))));
+        }
+        java.util.TreeSet<Integer> c = new java.util.TreeSet<>();
+        for (int v : controlDepths) {
+            int scaled = (int) Math.round((double) v * d / model.depth());
+            if (scaled >= 1 && scaled < d) {
+                c.add(scaled);
+            }
+        }
+        int newSeeds = Math.min(seeds, 2);
+        return new ExperimentSettings(name, newModel, Math.min(baseEpochs, 2), baseLearningRate * 2, 1,
+                fineTuneLearningRate * 10, Math.max(1, Math.min(batchSize, train / 8)), train, validation, test, methods, newSeeds, 1,
+                List.copyOf(k), 3, Math.min(probeImages, test), probeMethods, ortMethods,
+                Math.min(evalBatchSize, 128), baseWeightDecay, fineTuneLinearDecay, mergeMethods,
+                Math.max(newSeeds, mergeMethods.isEmpty() ? newSeeds : d), List.copyOf(c), Math.min(diagnosticImages, test));
     }
 
     /**
      * The paper's setting, for a GPU machine: ViT-B/16 at 224x224 refined from a Hugging Face checkpoint
      * (no base training; {@code --init-hf}) on an ImageNet-style folder ({@code --data}), 20 epochs at lr 1e-4
-     * and batch 128, five seeds per method, 100 merges. The classes come from the data folder.
+     * falling linearly (the authors' trainer) and batch 128, five seeds per method, 12 models each of the
+     * baseline and LayerShuffle for 100 merges, the 3-, 6- and 9-layer controls. The classes come from the data
+     * folder.
      */
     public static ExperimentSettings paper() {
         ModelConfig model = ModelConfig.vitB16(1000);
         return new ExperimentSettings("paper", model, 0, 1e-4, 20, 1e-4, 128, Integer.MAX_VALUE, Integer.MAX_VALUE,
-                Integer.MAX_VALUE, ALL_METHODS, 5, 5, List.of(3, 6, 9, 12), 100, 1000,
+                Integer.MAX_VALUE, ALL_METHODS, 5, 5, List.of(1, 2, 3, 6, 9, 12), 100, 1000,
                 List.of(Variant.BASELINE, Variant.LAYERSHUFFLE, Variant.LAYERSHUFFLE_POSITION),
-                List.of(Variant.LAYERSHUFFLE), 128);
+                List.of(Variant.LAYERSHUFFLE), 128, 0, true, List.of(Variant.BASELINE, Variant.LAYERSHUFFLE), 12,
+                List.of(3, 6, 9), 2000);
     }
 
     private static ModelConfig.Builder fashionMnist() {
@@ -171,28 +309,36 @@ public record ExperimentSettings(String preset, ModelConfig model, int baseEpoch
     public ExperimentSettings withModel(ModelConfig newModel) {
         return new ExperimentSettings(preset, newModel, baseEpochs, baseLearningRate, fineTuneEpochs,
                 fineTuneLearningRate, batchSize, trainImages, validationImages, testImages, methods, seeds, evalSeeds,
-                keeps, merges, probeImages, probeMethods, ortMethods, evalBatchSize);
+                keeps, merges, probeImages, probeMethods, ortMethods, evalBatchSize, baseWeightDecay,
+                fineTuneLinearDecay, mergeMethods, mergeModels, controlDepths, diagnosticImages);
     }
 
     /** The same settings with other data sizes. */
     public ExperimentSettings withImages(int train, int validation, int test) {
         return new ExperimentSettings(preset, model, baseEpochs, baseLearningRate, fineTuneEpochs,
                 fineTuneLearningRate, batchSize, train, validation, test, methods, seeds, evalSeeds, keeps, merges,
-                probeImages, probeMethods, ortMethods, evalBatchSize);
+                probeImages, probeMethods, ortMethods, evalBatchSize, baseWeightDecay, fineTuneLinearDecay,
+                mergeMethods, mergeModels, controlDepths, diagnosticImages);
     }
 
     /** The same settings with other epochs for the base and the fine-tuning runs. */
     public ExperimentSettings withEpochs(int base, int fineTune) {
         return new ExperimentSettings(preset, model, base, baseLearningRate, fineTune, fineTuneLearningRate,
                 batchSize, trainImages, validationImages, testImages, methods, seeds, evalSeeds, keeps, merges,
-                probeImages, probeMethods, ortMethods, evalBatchSize);
+                probeImages, probeMethods, ortMethods, evalBatchSize, baseWeightDecay, fineTuneLinearDecay,
+                mergeMethods, mergeModels, controlDepths, diagnosticImages);
     }
 
-    /** The same settings with another number of seeds per method. */
+    /**
+     * The same settings with another number of seeds per method; the merge methods keep their
+     * {@link #mergeModels()} if it is larger, else follow.
+     */
     public ExperimentSettings withSeeds(int newSeeds) {
         return new ExperimentSettings(preset, model, baseEpochs, baseLearningRate, fineTuneEpochs,
                 fineTuneLearningRate, batchSize, trainImages, validationImages, testImages, methods, newSeeds,
-                evalSeeds, keeps, merges, probeImages, probeMethods, ortMethods, evalBatchSize);
+                evalSeeds, keeps, merges, probeImages, probeMethods, ortMethods, evalBatchSize, baseWeightDecay,
+                fineTuneLinearDecay, mergeMethods, mergeModels == seeds ? newSeeds : Math.max(mergeModels, newSeeds),
+                controlDepths, diagnosticImages);
     }
 
     /** The settings as JSON; a resumed run must find the same JSON in its state file. */
@@ -222,6 +368,14 @@ public record ExperimentSettings(String preset, ModelConfig model, int baseEpoch
         ArrayNode o = n.putArray("ortMethods");
         ortMethods.forEach(v -> o.add(v.id()));
         n.put("evalBatchSize", evalBatchSize);
+        n.put("baseWeightDecay", baseWeightDecay);
+        n.put("fineTuneLinearDecay", fineTuneLinearDecay);
+        ArrayNode mm = n.putArray("mergeMethods");
+        mergeMethods.forEach(v -> mm.add(v.id()));
+        n.put("mergeModels", mergeModels);
+        ArrayNode c = n.putArray("controlDepths");
+        controlDepths.forEach(c::add);
+        n.put("diagnosticImages", diagnosticImages);
         return n;
     }
 }

@@ -20,7 +20,11 @@ import java.util.Set;
  * {@code keep<k>.shuffled}, {@value #POSITION_SEQUENTIAL}, {@value #POSITION_ARBITRARY},
  * {@value #MERGED_SEQUENTIAL}, {@value #MERGED_ARBITRARY}, {@value #ENSEMBLE_SEQUENTIAL},
  * {@value #ENSEMBLE_ARBITRARY}, {@value #PROBE}, {@value #PROBE_CHANCE}, and {@code ort.} before any of the
- * accuracy names for the ONNX Runtime measurements.
+ * accuracy names for the ONNX Runtime measurements. Every top-1 accuracy has a top-5 twin,
+ * {@code <name>.top5} ({@link #top5(String)}). The diagnostics: {@code update_ratio.slot<i>},
+ * {@value #UPDATE_RATIO_MEAN}, {@value #STEM_PROBE}, {@value #STEM_PROBE_CHANCE}, {@code divergence.block<i>},
+ * {@value #DIVERGENCE_MEAN}, {@value #DISAGREEMENT}, {@value #POSITION_WITHIN_ONE}, and under the baseline the
+ * Fig. 1b controls {@code control<k>.sequential}.
  *
  * <pre>{@code
  * Optional<Stat> arbitrary = measurements.stat(Variant.LAYERSHUFFLE, Measurements.ARBITRARY);
@@ -49,12 +53,44 @@ public final class Measurements {
     public static final String PROBE_CHANCE = "probe.chance";
     /** Prefix of the ONNX Runtime measurements. */
     public static final String ORT = "ort.";
+    /** Mean over slots of the update ratio {@code ||f(z)|| / ||z||}, in the method's training order. */
+    public static final String UPDATE_RATIO_MEAN = "update_ratio.mean";
+    /** Accuracy of a linear probe of the class from the stem's tokens (mean over tokens), no block run. */
+    public static final String STEM_PROBE = "stem_probe.accuracy";
+    /** What a constant guess of the class gets on the stem probe's test images. */
+    public static final String STEM_PROBE_CHANCE = "stem_probe.chance";
+    /** Relative L2 distance of a model's blocks from the base's, mean over blocks (one value per model). */
+    public static final String DIVERGENCE_MEAN = "divergence.mean";
+    /** Share of test images on which two fine-tunes of one method disagree, sequential order (one per pair). */
+    public static final String DISAGREEMENT = "disagreement.sequential";
+    /** LayerShuffle-predict: share of (image, slot) pairs predicted within one slot, random order. */
+    public static final String POSITION_WITHIN_ONE = "position_within1.arbitrary";
 
     private final Map<Variant, Map<String, List<Double>>> values = new LinkedHashMap<>();
 
     /** The name of the pruning metric keeping {@code k} blocks, sequential or shuffled. */
     public static String keep(int k, boolean shuffled) {
         return "keep" + k + (shuffled ? ".shuffled" : ".sequential");
+    }
+
+    /** The top-5 twin of a top-1 accuracy's name. */
+    public static String top5(String metric) {
+        return metric + ".top5";
+    }
+
+    /** The update ratio of slot {@code slot}. */
+    public static String updateRatio(int slot) {
+        return "update_ratio.slot" + slot;
+    }
+
+    /** The relative L2 distance of block {@code block} from the base's. */
+    public static String divergence(int block) {
+        return "divergence.block" + block;
+    }
+
+    /** Sequential accuracy of the Fig. 1b control refined with only {@code depth} blocks (under the baseline). */
+    public static String control(int depth) {
+        return "control" + depth + ".sequential";
     }
 
     /** Adds one value (e.g. one seed's accuracy). */

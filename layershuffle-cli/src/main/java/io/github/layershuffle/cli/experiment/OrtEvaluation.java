@@ -25,11 +25,12 @@ import java.util.OptionalDouble;
  * }</pre>
  *
  * @param top1             share of images classified right
+ * @param top5             share of images whose label is among the 5 top logits (all classes if fewer)
  * @param positionAccuracy LayerShuffle-predict: share of (image, slot) pairs whose block predicted its slot
  * @param images           images classified
  * @param seconds          wall time
  */
-public record OrtEvaluation(double top1, OptionalDouble positionAccuracy, int images, double seconds) {
+public record OrtEvaluation(double top1, double top5, OptionalDouble positionAccuracy, int images, double seconds) {
 
     /**
      * One pass over {@code data}.
@@ -52,6 +53,7 @@ public record OrtEvaluation(double top1, OptionalDouble positionAccuracy, int im
         int n = data.count();
         int length = data.channels() * data.height() * data.width();
         long right = 0;
+        long right5 = 0;
         long slotsRight = 0;
         long slotsTotal = 0;
         long start = System.nanoTime();
@@ -67,10 +69,21 @@ public record OrtEvaluation(double top1, OptionalDouble positionAccuracy, int im
             Prediction p = model.predict(pixels, new long[] {to - from, data.channels(), data.height(), data.width()},
                     plan);
             int[] predicted = p.predictedClasses();
+            float[][] logits = p.logits();
             for (int i = from; i < to; i++) {
-                if (predicted[i - from] == data.label(i)) {
+                int label = data.label(i);
+                if (predicted[i - from] == label) {
                     right++;
                 }
+                float[] row = logits[i - from];
+                int above = 0;
+                for (int c = 0; c < row.length; c++) {
+                    // ties count against the label, as in the DJL evaluator
+                    if (row[c] > row[label] || row[c] == row[label] && c != label) {
+                        above++;
+                    }
+                }
+                right5 += above < 5 ? 1 : 0;
             }
             if (p.hasSlotPredictions()) {
                 int[][] slots = p.predictedSlots();
@@ -83,7 +96,7 @@ public record OrtEvaluation(double top1, OptionalDouble positionAccuracy, int im
             }
             listener.progress(task, to, n);
         }
-        return new OrtEvaluation((double) right / n,
+        return new OrtEvaluation((double) right / n, (double) right5 / n,
                 slotsTotal == 0 ? OptionalDouble.empty() : OptionalDouble.of((double) slotsRight / slotsTotal), n,
                 (System.nanoTime() - start) / 1e9);
     }

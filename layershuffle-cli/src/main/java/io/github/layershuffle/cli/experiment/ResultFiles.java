@@ -3,6 +3,7 @@ package io.github.layershuffle.cli.experiment;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.github.layershuffle.api.Variant;
+import io.github.layershuffle.train.eval.SlotConfusion;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -21,6 +22,8 @@ final class ResultFiles {
         List<ExperimentResult.UnitTime> times = new ArrayList<>();
         List<String> pending = new ArrayList<>();
         Map<String, List<Double>> epochSeconds = new LinkedHashMap<>();
+        Map<String, List<Double>> curves = new LinkedHashMap<>();
+        Map<Variant, SlotConfusion> confusions = new LinkedHashMap<>();
         for (String unit : unitNames) {
             Optional<ObjectNode> read = dir.readResult(unit);
             if (read.isEmpty()) {
@@ -33,11 +36,28 @@ final class ResultFiles {
             String rest = unit.substring(kind.length() + 1);
             if (kind.equals("train")) {
                 List<Double> seconds = new ArrayList<>();
-                r.path("epochs").forEach(e -> seconds.add(e.path("seconds").asDouble()));
+                List<Double> curve = new ArrayList<>();
+                r.path("epochs").forEach(e -> {
+                    seconds.add(e.path("seconds").asDouble());
+                    curve.add(e.path("validationAccuracy").asDouble(Double.NaN));
+                });
                 epochSeconds.put(rest, seconds);
+                curves.put(rest, curve);
                 continue;
             }
-            Variant method = method(rest);
+            // the Fig. 1b controls are baselines of fewer blocks; their metrics are named control<k>.*
+            Variant method = rest.startsWith("control-") ? Variant.BASELINE : method(rest);
+            JsonNode confusion = r.get("slotConfusion");
+            if (confusion != null) {
+                long[][] counts = new long[confusion.size()][confusion.size()];
+                for (int a = 0; a < counts.length; a++) {
+                    for (int p = 0; p < counts.length; p++) {
+                        counts[a][p] = confusion.get(a).get(p).asLong();
+                    }
+                }
+                SlotConfusion c = new SlotConfusion(counts);
+                confusions.merge(method, c, SlotConfusion::plus);
+            }
             Iterator<Map.Entry<String, JsonNode>> metrics = r.path("metrics").fields();
             String prefix = kind.equals("ort") ? Measurements.ORT : "";
             metrics.forEachRemaining(e -> measurements.add(method, prefix + e.getKey(), e.getValue().asDouble()));
@@ -57,7 +77,7 @@ final class ResultFiles {
             }
         }
         return new ExperimentResult(settings, dir.root(), measurements, plots, times, pending, epochSeconds,
-                dir.invocations());
+                dir.invocations(), curves, confusions);
     }
 
     /** The method of {@code layershuffle-position-s2} or {@code layershuffle-position}. */

@@ -24,6 +24,7 @@ import java.util.Optional;
  * state.json                 settings, and one entry per invocation: units run, units skipped
  * base/                      the sequential base model's training run (best.safetensors, ...)
  * train/&lt;method&gt;-s&lt;seed&gt;/    each fine-tuning run
+ * train/control-d&lt;k&gt;/       each Fig. 1b control (the base's first k blocks, refined)
  * exports/&lt;method&gt;-s&lt;seed&gt;/  ONNX exports of the ORT methods
  * results/&lt;unit&gt;.json        each finished unit's result
  * </pre>
@@ -47,6 +48,11 @@ final class RunDirectory {
 
     Path training(Variant method, int seed) {
         return root.resolve("train").resolve(name(method, seed));
+    }
+
+    /** The training run of the Fig. 1b control of {@code depth} blocks. */
+    Path control(int depth) {
+        return root.resolve("train").resolve("control-d" + depth);
     }
 
     Path export(Variant method, int seed) {

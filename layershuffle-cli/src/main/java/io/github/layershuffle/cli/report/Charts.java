@@ -132,32 +132,101 @@ public final class Charts {
     }
 
     /**
-     * Every random merge's accuracy as a dot per method (the paper's Figure 5), sequential or random order.
+     * The paper's Figure 5: a swarm plot of every random merge's top-1 accuracy per merge method, each in the
+     * method's own order, beside the single fine-tuned models (same order) and the logit ensemble. Points of
+     * one column that would overlap are spread sideways (a beeswarm).
      *
      * @throws LayerShuffleException if the file cannot be written
      */
     public static void merges(ExperimentResult result, Path png) {
-        List<Variant> methods = result.settings().methods();
+        List<Variant> methods = result.settings().mergeMethods();
         XYSeriesCollection data = new XYSeriesCollection();
-        SplittableRandom jitter = new SplittableRandom(0);
-        String[] orders = {Measurements.MERGED_SEQUENTIAL, Measurements.MERGED_ARBITRARY};
-        for (String order : orders) {
-            XYSeries series = new XYSeries(order.equals(Measurements.MERGED_SEQUENTIAL) ? "slot order" : "random order",
-                    false, true);
-            for (int i = 0; i < methods.size(); i++) {
-                double offset = order.equals(Measurements.MERGED_SEQUENTIAL) ? -0.15 : 0.15;
-                for (double v : result.measurements().values(methods.get(i), order)) {
-                    series.add(i + offset + (jitter.nextDouble() - 0.5) * 0.1, 100 * v);
-                }
+        XYSeries merged = new XYSeries("merged models", false, true);
+        XYSeries single = new XYSeries("single models", false, true);
+        XYSeries ensemble = new XYSeries("ensemble", false, true);
+        for (int i = 0; i < methods.size(); i++) {
+            Variant v = methods.get(i);
+            boolean shuffled = v.shuffles();
+            String order = shuffled ? Measurements.ARBITRARY : Measurements.SEQUENTIAL;
+            swarm(merged, i, result.measurements().values(v, shuffled ? Measurements.MERGED_ARBITRARY
+                    : Measurements.MERGED_SEQUENTIAL));
+            swarm(single, i - 0.3, result.measurements().values(v, order));
+            double right = i + 0.3;
+            result.measurements().stat(v, shuffled ? Measurements.ENSEMBLE_ARBITRARY : Measurements.ENSEMBLE_SEQUENTIAL)
+                    .ifPresent(e -> ensemble.add(right, 100 * e.mean()));
+        }
+        data.addSeries(merged);
+        data.addSeries(single);
+        data.addSeries(ensemble);
+        SymbolAxis x = new SymbolAxis("method (own order: baseline sequential, shuffling methods random)",
+                methods.stream().map(Variant::id).toArray(String[]::new));
+        XYLineAndShapeRenderer renderer = new XYLineAndShapeRenderer(false, true);
+        for (int i = 0; i < 3; i++) {
+            renderer.setSeriesPaint(i, METHOD_COLORS[i]);
+            renderer.setSeriesShape(i, new java.awt.geom.Ellipse2D.Double(-3, -3, 6, 6));
+        }
+        renderer.setSeriesShape(2, new java.awt.Rectangle(-5, -5, 10, 10));
+        XYPlot plot = new XYPlot(data, x, percentAxis("test accuracy, top-1 (%)"), renderer);
+        save(new JFreeChart("Random merges, every slot from another model (Fig. 5)", plot), png);
+    }
+
+    /**
+     * Adds {@code values} (fractions) to {@code series} as a beeswarm around {@code center}: values within
+     * 0.4 points of each other share a row and are spread sideways in turn.
+     */
+    static void swarm(XYSeries series, double center, List<Double> values) {
+        List<Double> sorted = new java.util.ArrayList<>(values);
+        sorted.sort(Double::compare);
+        double rowStart = Double.NaN;
+        int inRow = 0;
+        for (double v : sorted) {
+            double y = 100 * v;
+            if (Double.isNaN(rowStart) || y - rowStart > 0.4) {
+                rowStart = y;
+                inRow = 0;
+            }
+            if ((inRow + 1) / 2 * 0.015 > 0.25) {
+                inRow = 0; // a very full row wraps to the centre rather than reach the next column
+            }
+            int side = inRow % 2 == 0 ? 1 : -1;
+            double offset = side * ((inRow + 1) / 2) * 0.015;
+            series.add(center + offset, y);
+            inRow++;
+        }
+    }
+
+    /**
+     * The validation accuracy after each epoch of the base training (and of the first fine-tuning run of each
+     * method), to show whether it plateaued.
+     *
+     * @throws LayerShuffleException if the file cannot be written
+     */
+    public static void curves(ExperimentResult result, Path png) {
+        XYSeriesCollection data = new XYSeriesCollection();
+        List<String> runs = new java.util.ArrayList<>();
+        runs.add("base");
+        result.settings().methods().forEach(v -> runs.add(v.id() + "-s1"));
+        for (String run : runs) {
+            List<Double> curve = result.validationCurves().get(run);
+            if (curve == null) {
+                continue;
+            }
+            XYSeries series = new XYSeries(run, false, true);
+            int offset = run.equals("base") ? 0 : result.validationCurves().getOrDefault("base", List.of()).size();
+            for (int e = 0; e < curve.size(); e++) {
+                series.add(offset + e + 1, 100 * curve.get(e));
             }
             data.addSeries(series);
         }
-        SymbolAxis x = new SymbolAxis("method", methods.stream().map(Variant::id).toArray(String[]::new));
-        XYLineAndShapeRenderer renderer = new XYLineAndShapeRenderer(false, true);
-        renderer.setSeriesPaint(0, METHOD_COLORS[0]);
-        renderer.setSeriesPaint(1, METHOD_COLORS[1]);
-        XYPlot plot = new XYPlot(data, x, percentAxis("test accuracy (%)"), renderer);
-        save(new JFreeChart("Random merges (Frankenstein models)", plot), png);
+        XYLineAndShapeRenderer renderer = new XYLineAndShapeRenderer(true, true);
+        for (int i = 0; i < data.getSeriesCount(); i++) {
+            renderer.setSeriesPaint(i, METHOD_COLORS[i % METHOD_COLORS.length]);
+        }
+        NumberAxis y = new NumberAxis("validation accuracy (%)");
+        y.setAutoRangeIncludesZero(false);
+        XYPlot plot = new XYPlot(data, new NumberAxis("epoch (fine-tuning continues after the base's last)"), y,
+                renderer);
+        save(new JFreeChart("Validation accuracy per epoch", plot), png);
     }
 
     private static NumberAxis percentAxis(String label) {

@@ -92,7 +92,7 @@ final class Findings {
         }
         List<Integer> keeps = result.settings().keeps();
         if (!keeps.isEmpty()) {
-            int k = keeps.get(0);
+            int k = result.settings().quarterKeep();
             var lk = pct(LAYERSHUFFLE, Measurements.keep(k, false));
             var dk = pct(LAYERDROP, Measurements.keep(k, false));
             if (lk.isPresent() && dk.isPresent()) {
@@ -138,8 +138,8 @@ final class Findings {
         if (bm.isPresent() && bs.isPresent()) {
             out.add("Merged baselines. Paper: 1.87 % (from 82.61 %), unusable. Ours: " + f(bm.get()) + " (from "
                     + f(bs.get()) + ")" + (bm.get() < bs.get() - 10 ? ", a clear collapse as in the paper."
-                    : ", no collapse: unlike the paper, our baseline models merge well (probably because they "
-                    + "share one base model and were fine-tuned only briefly, so their blocks stayed close)."));
+                    : ", no collapse: unlike the paper, our baseline models merge well (see \"Why we differ from the "
+                    + "paper\" for how far they moved from their base)."));
         }
         var lm = pct(LAYERSHUFFLE, Measurements.MERGED_ARBITRARY);
         var la = pct(LAYERSHUFFLE, Measurements.ARBITRARY);
@@ -154,7 +154,7 @@ final class Findings {
             double d = le.get() - la.get();
             out.add("Ensemble of LayerShuffle models (arbitrary order). Paper: 69.20 % vs 62.77 % (+6.4 points, "
                     + "12 members). Ours: " + f(le.get()) + " vs " + f(la.get()) + " (" + pts(d) + ", "
-                    + result.settings().seeds() + " members)" + (d > 0 ? ", an improvement as in the paper."
+                    + result.settings().models(LAYERSHUFFLE) + " members)" + (d > 0 ? ", an improvement as in the paper."
                     : ", no improvement, unlike the paper."));
         }
         var pp = m.stat(LAYERSHUFFLE_PREDICT, Measurements.POSITION_ARBITRARY);

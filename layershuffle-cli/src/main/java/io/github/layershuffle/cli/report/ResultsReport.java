@@ -70,7 +70,9 @@ public final class ResultsReport {
         Charts.pruning(result, true, pruneShuffled);
         Path merges = figures.resolve("merges.png");
         Charts.merges(result, merges);
-        written.addAll(List.of(table1, pruneSeq, pruneShuffled, merges));
+        Path curves = figures.resolve("curves.png");
+        Charts.curves(result, curves);
+        written.addAll(List.of(table1, pruneSeq, pruneShuffled, merges, curves));
         for (Map.Entry<Variant, ExperimentResult.ProbePlot> e : result.probePlots().entrySet()) {
             Path png = figures.resolve("probe-pca-" + e.getKey().id() + ".png");
             Charts.probe(e.getValue(), e.getKey(), s.model().depth(), png);
@@ -126,9 +128,13 @@ public final class ResultsReport {
         setup(b, r);
 
         b.append("## Table 1: sequential vs arbitrary order\n\n").append(provenance).append("\n\n");
+        boolean top5 = s.model().classes() >= 100;
         b.append("| method | sequential (DJL) | sequential (ORT) | arbitrary (DJL) | arbitrary (ORT) | paper sequential"
-                + " | paper arbitrary |\n|---|---|---|---|---|---|---|\n");
+                + " | paper arbitrary |").append(top5 ? " sequential, top-5 | arbitrary, top-5 |" : "")
+                .append("\n|---|---|---|---|---|---|---|").append(top5 ? "---|---|" : "").append("\n");
         for (Variant v : s.methods()) {
+            String tail = top5 ? " " + cell(m, v, Measurements.top5(Measurements.SEQUENTIAL)) + " | "
+                    + cell(m, v, Measurements.top5(Measurements.ARBITRARY)) + " |" : "";
             b.append("| ").append(v.id()).append(" | ").append(cell(m, v, Measurements.SEQUENTIAL)).append(" | ")
                     .append(cell(m, v, Measurements.ORT + Measurements.SEQUENTIAL)).append(" | ")
                     .append(cell(m, v, Measurements.ARBITRARY)).append(" | ")
@@ -136,7 +142,7 @@ public final class ResultsReport {
                     .append(PaperNumbers.table1Sequential(v).map(PaperNumbers.Quote::text).orElse("not in Table 1"))
                     .append(" | ")
                     .append(PaperNumbers.table1Arbitrary(v).map(PaperNumbers.Quote::text).orElse("not in Table 1"))
-                    .append(" |\n");
+                    .append(" |").append(tail).append("\n");
         }
         b.append("\n").append(image(base, files, "table1.png", "Table 1 as bars"));
         findings.ortGap().ifPresent(g -> b.append(String.format(Locale.ROOT, "ORT = the exported ONNX blocks run by "
@@ -166,18 +172,25 @@ public final class ResultsReport {
         b.append("\n");
 
         b.append("## Table 2: merged (Frankenstein) models and logit ensembles\n\n").append(provenance).append("\n\n");
-        b.append("Each merged model takes slot i's block from a randomly drawn fine-tuned model of the same method "
-                + "(stem and head from the first); ").append(s.merges()).append(" random merges per method. With ")
-                .append(s.seeds()).append(" models per method and ").append(s.model().depth()).append(" slots, each "
-                + "source fills about ").append(Math.max(1, s.model().depth() / s.seeds())).append(" slots of a merge"
-                + " (the paper had 12 models for 12 layers, one layer each). The ensemble averages the logits of the ")
-                .append(s.seeds()).append(" models.\n\n");
-        b.append("| method | single, sequential | single, arbitrary | merged, sequential | merged, arbitrary | "
-                + "ensemble, sequential | ensemble, arbitrary |\n|---|---|---|---|---|---|---|\n");
+        int depth = s.model().depth();
+        b.append("The merges: ").append(s.merges()).append(" random merges for each of ")
+                .append(String.join(", ", s.mergeMethods().stream().map(Variant::id).toList()))
+                .append("; slot i takes block i of a model drawn so that no two slots share a model while models last ("
+                        + "with ").append(s.mergeModels()).append(" models for ").append(depth).append(" slots, ")
+                .append(s.mergeModels() >= depth ? "every slot comes from a different model, as in the paper"
+                        : "each model fills about " + Math.max(1, depth / s.mergeModels()) + " slots; the paper had 12 "
+                                + "models for 12 layers")
+                .append("); stem and head always from model 1 (seed 1). Each merge is measured in its method's own "
+                        + "order, as the paper's Table 2: slot order for the baseline and LayerDrop, a fresh random order"
+                        + " per batch for the shuffling methods. Top-1 and top-5 are mean ± std over the merges. The "
+                        + "ensemble averages the logits of all of a method's models.\n\n");
+        b.append("| method | models | single, sequential | single, arbitrary | merged, top-1 | merged, top-5 | "
+                + "ensemble, sequential | ensemble, arbitrary |\n|---|---|---|---|---|---|---|---|\n");
         for (Variant v : s.methods()) {
-            b.append("| ").append(v.id());
-            for (String metric : List.of(Measurements.SEQUENTIAL, Measurements.ARBITRARY, Measurements.MERGED_SEQUENTIAL,
-                    Measurements.MERGED_ARBITRARY, Measurements.ENSEMBLE_SEQUENTIAL, Measurements.ENSEMBLE_ARBITRARY)) {
+            String merged = v.shuffles() ? Measurements.MERGED_ARBITRARY : Measurements.MERGED_SEQUENTIAL;
+            b.append("| ").append(v.id()).append(" | ").append(s.models(v));
+            for (String metric : List.of(Measurements.SEQUENTIAL, Measurements.ARBITRARY, merged,
+                    Measurements.top5(merged), Measurements.ENSEMBLE_SEQUENTIAL, Measurements.ENSEMBLE_ARBITRARY)) {
                 b.append(" | ").append(cell(m, v, metric));
             }
             b.append(" |\n");
@@ -185,7 +198,7 @@ public final class ResultsReport {
         b.append("\nPaper (Table 2, top-1): ViT-B/16 merged ").append(PaperNumbers.MERGED_BASELINE.text())
                 .append(" (sequential); LayerShuffle merged ").append(PaperNumbers.MERGED_LAYERSHUFFLE.text())
                 .append(" (arbitrary); LayerShuffle Ensemble ").append(PaperNumbers.ENSEMBLE_LAYERSHUFFLE.text())
-                .append(" (arbitrary).\n\n").append(image(base, files, "merges.png", "every merge's accuracy"));
+                .append(" (arbitrary).\n\n").append(image(base, files, "merges.png", "every merge's accuracy (Fig. 5)"));
 
         b.append("## Position prediction and the linear probe of the slot (paper Sec. 4.1, 4.3, Fig. 4)\n\n")
                 .append(provenance).append("\n\n");
@@ -212,6 +225,7 @@ public final class ResultsReport {
         b.append("### What agrees with the paper and what does not\n\n");
         findings.mergesAndProbe().forEach(f -> b.append("- ").append(f).append("\n"));
         b.append("\n");
+        DiagnosticsSection.append(b, r, provenance, image(base, files, "curves.png", "validation accuracy per epoch"));
         timing(b, r);
         b.append("## Reproduce\n\n```\n").append(String.join("\n", runCommands.isEmpty() ? List.of(command)
                 : runCommands)).append("\n```\n\nRerunning resumes: finished units (a "
@@ -233,13 +247,21 @@ public final class ResultsReport {
                 .append(n(s.validationImages())).append(" validation images (model selection), ")
                 .append(n(s.testImages())).append(" test images |\n");
         b.append("| base model | ").append(s.baseEpochs() == 0 ? "imported weights, no base training"
-                : s.baseEpochs() + " epoch(s), sequential, Adam lr " + s.baseLearningRate() + " with warm-up and cosine")
+                : s.baseEpochs() + " epoch(s), sequential, Adam lr " + s.baseLearningRate() + " with warm-up and cosine"
+                        + (s.baseWeightDecay() > 0 ? ", weight decay " + s.baseWeightDecay() : ""))
                 .append(", batch ").append(s.batchSize()).append(" |\n");
         b.append("| fine-tuning | ").append(s.fineTuneEpochs()).append(" epoch(s) per model, Adam (0.9, 0.999, 1e-6) lr ")
-                .append(s.fineTuneLearningRate()).append(" constant, best epoch by validation loss, LayerDrop p = ")
+                .append(s.fineTuneLearningRate()).append(s.fineTuneLinearDecay() ? " falling linearly to 0" : " constant")
+                .append(", best epoch by validation loss, LayerDrop p = ")
                 .append(c.layerDropRate()).append(" |\n");
-        b.append("| seeds | ").append(s.seeds()).append(" fine-tuned models per method; ").append(s.evalSeeds())
-                .append(" evaluation seeds per random-order measurement |\n\n");
+        b.append("| seeds | ").append(s.seeds()).append(" fine-tuned models per method fully measured")
+                .append(s.mergeModels() > s.seeds() ? "; " + s.mergeModels() + " each of "
+                        + String.join(", ", s.mergeMethods().stream().map(Variant::id).toList())
+                        + " for merges, ensembles and divergence" : "").append("; ").append(s.evalSeeds())
+                .append(" evaluation seeds per random-order measurement, their plans drawn from a stream apart from "
+                        + "the training seeds' |\n");
+        b.append("| controls | ").append(s.controlDepths().isEmpty() ? "none" : s.controlDepths() + " blocks, refined "
+                + "sequentially from the base's first blocks").append(" |\n\n");
     }
 
     private static void timing(StringBuilder b, ExperimentResult r) {
@@ -276,7 +298,8 @@ public final class ResultsReport {
         b.append("\n");
     }
 
-    private static String cell(Measurements m, Variant v, String metric) {
+    /** A table cell: mean ± std in percent with the count, or a dash when there is no value. */
+    static String cell(Measurements m, Variant v, String metric) {
         Optional<Stat> s = m.stat(v, metric);
         return s.map(st -> st.count() == 1 ? String.format(Locale.ROOT, "%.2f (n=1)", 100 * st.mean())
                 : String.format(Locale.ROOT, "%.2f ± %.2f (n=%d)", 100 * st.mean(), 100 * st.std(), st.count()))

@@ -83,25 +83,40 @@ class ExperimentTest {
                 MachineInfo.current());
         String md = Files.readString(report);
         assertThat(md).contains("## Table 1", "## Pruning", "## Table 2", "linear probe", "82.61 ± 0.08 %",
-                "62.77 ± 0.41 %", "layershuffle experiment --preset test", "cores", "### What agrees");
+                "62.77 ± 0.41 %", "layershuffle experiment --preset test", "cores", "### What agrees", "## Diagnostics",
+                "### Update ratio per slot", "## Why we differ from the paper", "stem and head always from model 1");
 
         JsonNode summary = new ObjectMapper().readTree(ResultsReport.summaryFile(report).toFile());
         for (Variant v : ExperimentSettings.ALL_METHODS) {
             JsonNode m = summary.get(v.id());
             assertThat(m).as(v.id()).isNotNull();
+            String merged = v.shuffles() ? "merged.arbitrary" : "merged.sequential";
             for (String metric : List.of("sequential", "arbitrary", "keep1.sequential", "keep1.shuffled",
-                    "keep4.shuffled", "merged.sequential", "merged.arbitrary", "ensemble.sequential",
-                    "ensemble.arbitrary")) {
+                    "keep4.shuffled", merged, merged + ".top5", "ensemble.sequential", "ensemble.arbitrary",
+                    "sequential.top5", "arbitrary.top5", "keep1.shuffled.top5", "ensemble.arbitrary.top5",
+                    "update_ratio.slot0", "update_ratio.slot3", "update_ratio.mean", "stem_probe.accuracy",
+                    "divergence.block0", "divergence.mean", "disagreement.sequential")) {
                 assertThat(m.has(metric)).as(v.id() + " " + metric).isTrue();
             }
             assertThat(m.get("sequential").get("n").asInt()).isEqualTo(2);
-            assertThat(m.get("merged.arbitrary").get("n").asInt()).isEqualTo(2);
+            assertThat(m.get(merged).get("n").asInt()).isEqualTo(2);
+            assertThat(m.get("disagreement.sequential").get("n").asInt()).as("one pair of two models").isEqualTo(1);
+            assertThat(m.get("sequential.top5").get("mean").asDouble()).as("4 classes: top-5 is every class")
+                    .isEqualTo(1.0);
             double seq = m.get("sequential").get("mean").asDouble();
             assertThat(seq).isBetween(0.0, 1.0);
         }
         assertThat(summary.get("layershuffle").has("probe.accuracy")).isTrue();
         assertThat(summary.get("baseline").has("probe.accuracy")).isTrue();
         assertThat(summary.get("layershuffle-predict").has("position_accuracy.arbitrary")).isTrue();
+        assertThat(summary.get("layershuffle-predict").has("position_within1.arbitrary")).isTrue();
+        assertThat(result.slotConfusions()).containsOnlyKeys(Variant.LAYERSHUFFLE_PREDICT);
+        assertThat(result.validationCurves().get("base")).hasSize(2);
+        // evaluation plans come from their own stream, not from the training seed's
+        JsonNode eval = new ObjectMapper().readTree(dir.resolve("results/eval-layershuffle-s1.json").toFile());
+        assertThat(eval.get("plans").get("evaluationSeed0Stream").asLong())
+                .isEqualTo(io.github.layershuffle.train.eval.EvaluationSeeds.stream(0));
+        ReportChecks.assertTablesMatchSummary(md, summary, ExperimentSettings.ALL_METHODS);
         JsonNode ls = summary.get("layershuffle");
         for (String metric : List.of("sequential", "arbitrary", "keep2.sequential", "keep2.shuffled")) {
             assertThat(ls.get("ort." + metric).get("mean").asDouble()).as("ORT vs DJL " + metric)
@@ -110,7 +125,7 @@ class ExperimentTest {
 
         List<Path> pngs = files.stream().filter(p -> p.toString().endsWith(".png")).toList();
         assertThat(pngs).extracting(p -> p.getFileName().toString()).contains("table1.png", "pruning-sequential.png",
-                "pruning-shuffled.png", "merges.png", "probe-pca-layershuffle.png");
+                "pruning-shuffled.png", "merges.png", "curves.png", "probe-pca-layershuffle.png");
         for (Path png : pngs) {
             byte[] bytes = Files.readAllBytes(png);
             assertThat(bytes).startsWith(0x89, 'P', 'N', 'G');
@@ -162,13 +177,14 @@ class ExperimentTest {
     @Test
     void settingsAreValidated() {
         assertThatThrownBy(() -> ExperimentSettings.preset("huge")).isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("[smoke, small, paper]");
+                .hasMessageContaining("[smoke, small, standard, standard-smoke, paper]");
         ModelConfig m = tinySettings().model();
         assertThatThrownBy(() -> new ExperimentSettings("x", m, 1, 1e-3, 1, 1e-3, 16, 64, 32, 32,
                 ExperimentSettings.ALL_METHODS, 1, 1, List.of(5), 1, 8, List.of(), List.of(), 16))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("keeps holds 5");
         assertThat(ExperimentSettings.small().model().depth()).isEqualTo(12);
-        assertThat(ExperimentSettings.small().keeps()).containsExactly(3, 6, 9, 12);
+        assertThat(ExperimentSettings.small().keeps()).containsExactly(1, 2, 3, 6, 9, 12);
+        assertThat(ExperimentSettings.small().quarterKeep()).isEqualTo(3);
         assertThat(ExperimentSettings.paper().model().width()).isEqualTo(768);
     }
 

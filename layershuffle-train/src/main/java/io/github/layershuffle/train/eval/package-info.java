@@ -4,6 +4,9 @@
  * models, logit ensembles and random merges), {@link io.github.layershuffle.train.eval.CheckpointMerge} (merged,
  * "Frankenstein" checkpoints from blocks of one family), and the result records
  * {@link io.github.layershuffle.train.eval.Evaluation}, {@link io.github.layershuffle.train.eval.Summary} and
- * {@link io.github.layershuffle.train.eval.Stat}.
+ * {@link io.github.layershuffle.train.eval.Stat}; diagnostics that explain a model's behaviour under reordering:
+ * {@link io.github.layershuffle.train.eval.BlockDiagnostics}, {@link io.github.layershuffle.train.eval.SlotConfusion},
+ * {@link io.github.layershuffle.train.eval.ModelDivergence}; and
+ * {@link io.github.layershuffle.train.eval.EvaluationSeeds}, which keeps evaluation plans apart from training plans.
  */
 package io.github.layershuffle.train.eval;

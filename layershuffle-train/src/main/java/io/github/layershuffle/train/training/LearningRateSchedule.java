@@ -58,6 +58,27 @@ public interface LearningRateSchedule {
         return warmup(peak, warmup, total, true);
     }
 
+    /**
+     * Linear warm-up as {@link #warmup(double, long, long, boolean)}, then a straight line from {@code peak}
+     * down to 0 at step {@code total}: Hugging Face {@code get_linear_schedule_with_warmup}, the default of its
+     * {@code Trainer}. Steps at or past {@code total} get 0.
+     *
+     * @throws IllegalArgumentException as {@link #warmup(double, long, long, boolean)}
+     */
+    static LearningRateSchedule warmupLinear(double peak, long warmup, long total) {
+        check(peak);
+        if (warmup < 0 || total < 1 || warmup > total) {
+            throw new IllegalArgumentException("warm-up of " + warmup + " steps must be in [0, " + total
+                    + "] total steps");
+        }
+        return step -> {
+            if (step < warmup) {
+                return (float) (peak * (step + 1) / warmup);
+            }
+            return total == warmup ? 0f : (float) (peak * Math.max(0.0, (double) (total - step) / (total - warmup)));
+        };
+    }
+
     private static void check(double rate) {
         if (!(rate > 0) || Double.isInfinite(rate)) {
             throw new IllegalArgumentException("learning rate must be finite and > 0, was " + rate);

@@ -26,6 +26,9 @@ import java.util.Optional;
  * @param weightDecay        L2 penalty added to the gradient, as {@code torch.optim.Adam}'s {@code weight_decay}
  * @param warmupSteps        steps of linear warm-up from 0 to {@code learningRate}
  * @param cosine             whether the learning rate then follows a cosine down to 0 at the last step
+ * @param linearDecay        whether the learning rate then falls linearly to 0 at the last step (the
+ *                           default of Hugging Face's {@code Trainer}, which the paper's authors fine-tuned
+ *                           with); at most one of {@code cosine} and {@code linearDecay}
  * @param seed               seeds the data order, the execution plans (through the variant's training
  *                           policy) and dropout
  * @param devices            devices to train on; empty means every GPU DJL finds, else the CPU
@@ -42,6 +45,7 @@ public record TrainingOptions(
         double weightDecay,
         long warmupSteps,
         boolean cosine,
+        boolean linearDecay,
         long seed,
         List<Device> devices,
         Optional<ExecutionPolicy> validationPolicy) {
@@ -71,6 +75,9 @@ public record TrainingOptions(
         }
         if (!(weightDecay >= 0) || Double.isInfinite(weightDecay)) {
             throw new IllegalArgumentException("weightDecay must be finite and >= 0, was " + weightDecay);
+        }
+        if (cosine && linearDecay) {
+            throw new IllegalArgumentException("cosine and linearDecay exclude each other; choose one decay");
         }
         if (warmupSteps < 0) {
             throw new IllegalArgumentException("warmupSteps must be >= 0, was " + warmupSteps);
@@ -105,7 +112,7 @@ public record TrainingOptions(
     /** The same options with another number of epochs. */
     public TrainingOptions withEpochs(int newEpochs) {
         return new TrainingOptions(newEpochs, batchSize, learningRate, beta1, beta2, epsilon, weightDecay,
-                warmupSteps, cosine, seed, devices, validationPolicy);
+                warmupSteps, cosine, linearDecay, seed, devices, validationPolicy);
     }
 
     /** Builds {@link TrainingOptions}; {@link #build()} validates. */
@@ -119,6 +126,7 @@ public record TrainingOptions(
         private double weightDecay = 0;
         private long warmupSteps = 0;
         private boolean cosine = false;
+        private boolean linearDecay = false;
         private long seed = 0;
         private List<Device> devices = List.of();
         private ExecutionPolicy validationPolicy;
@@ -175,6 +183,12 @@ public record TrainingOptions(
             return this;
         }
 
+        /** Linear decay to 0 after the warm-up (default off: constant). */
+        public Builder linearDecay(boolean v) {
+            linearDecay = v;
+            return this;
+        }
+
         /** The seed of data order, plans and dropout (default 0). */
         public Builder seed(long v) {
             seed = v;
@@ -200,7 +214,7 @@ public record TrainingOptions(
          */
         public TrainingOptions build() {
             return new TrainingOptions(epochs, batchSize, learningRate, beta1, beta2, epsilon, weightDecay,
-                    warmupSteps, cosine, seed, devices, Optional.ofNullable(validationPolicy));
+                    warmupSteps, cosine, linearDecay, seed, devices, Optional.ofNullable(validationPolicy));
         }
     }
 }

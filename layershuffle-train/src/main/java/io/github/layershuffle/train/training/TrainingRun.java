@@ -100,9 +100,11 @@ public final class TrainingRun {
         int batches = EpochSampler.batches(train.size(), options.batchSize());
         int validationBatches = validation == null ? 0 : EpochSampler.batches(validation.size(), options.batchSize());
         long totalSteps = (long) batches * options.epochs();
-        LearningRateSchedule schedule = options.warmupSteps() > 0 || options.cosine()
-                ? LearningRateSchedule.warmup(options.learningRate(), Math.min(options.warmupSteps(), totalSteps),
-                        totalSteps, options.cosine())
+        long warmup = Math.min(options.warmupSteps(), totalSteps);
+        LearningRateSchedule schedule = options.linearDecay()
+                ? LearningRateSchedule.warmupLinear(options.learningRate(), warmup, totalSteps)
+                : options.warmupSteps() > 0 || options.cosine()
+                ? LearningRateSchedule.warmup(options.learningRate(), warmup, totalSteps, options.cosine())
                 : LearningRateSchedule.constant(options.learningRate());
         Device[] devices = options.resolveDevices();
         ExecutionPolicy validationPolicy = options.validationPolicy(config.variant());

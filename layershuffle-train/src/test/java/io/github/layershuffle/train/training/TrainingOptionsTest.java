@@ -48,4 +48,19 @@ class TrainingOptionsTest {
         assertThat(LearningRateSchedule.warmup(1e-3, 10, 110, false).rate(100)).isEqualTo(1e-3f);
         assertThat(LearningRateSchedule.constant(2e-4).rate(12345)).isEqualTo(2e-4f);
     }
+
+    @Test
+    void linearDecayFallsToZeroAtTheLastStepAndExcludesCosine() {
+        LearningRateSchedule lr = LearningRateSchedule.warmupLinear(1e-3, 0, 100);
+        assertThat(lr.rate(0)).isCloseTo(1e-3f, within(1e-9f));
+        assertThat(lr.rate(50)).isCloseTo(5e-4f, within(1e-9f));
+        assertThat(lr.rate(99)).isCloseTo(1e-5f, within(1e-9f));
+        assertThat(lr.rate(100)).isEqualTo(0f);
+        LearningRateSchedule warm = LearningRateSchedule.warmupLinear(1e-3, 10, 110);
+        assertThat(warm.rate(4)).isCloseTo(5e-4f, within(1e-9f));
+        assertThat(warm.rate(60)).isCloseTo(5e-4f, within(1e-9f));
+        assertThat(TrainingOptions.builder().linearDecay(true).build().linearDecay()).isTrue();
+        assertThatThrownBy(() -> TrainingOptions.builder().linearDecay(true).cosine(true).build())
+                .hasMessageContaining("cosine and linearDecay");
+    }
 }
