@@ -118,7 +118,9 @@ public final class RecipeSearch {
                         && (maxTime == null || System.nanoTime() - start < maxTime.toNanos()))
                 .peek(r -> {
                     generation[0] = r.generation();
-                    double accuracy = evaluator.evaluate(recipe(r.bestPhenotype().genotype())).accuracy();
+                    // a generation's best can be worse than an earlier one (it aged out or lost a tournament)
+                    double accuracy = Math.max(best.isEmpty() ? 0 : best.get(best.size() - 1),
+                            evaluator.evaluate(recipe(r.bestPhenotype().genotype())).accuracy());
                     best.add(accuracy);
                     listener.generation(k, r.generation(), evaluator.evaluations() - startEvaluations, accuracy);
                 })

@@ -11,7 +11,7 @@ import java.util.List;
  * @param evaluations recipes measured for this budget
  * @param generations generations run
  * @param seconds     wall time of this budget's search
- * @param bestByGeneration the best validation accuracy after each generation
+ * @param bestByGeneration the best validation accuracy found so far, after each generation
  */
 public record SearchResult(int budget, List<BlockRef> recipe, RecipeEvaluator.Score validation, long evaluations,
                            long generations, double seconds, List<Double> bestByGeneration) {
