@@ -28,7 +28,8 @@ import picocli.CommandLine.Spec;
         description = "Train, evaluate, merge and export Vision Transformers that are robust to the order their "
                 + "blocks run in (LayerShuffle).",
         subcommands = {TrainCommand.class, EvaluateCommand.class, MergeCommand.class, ExportCommand.class,
-            ExperimentCommand.class, DemoCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
+            ExperimentCommand.class, DemoCommand.class, BenchCommand.class, SearchCommand.class,
+            CommandLine.HelpCommand.class})
 public final class LayerShuffleCli implements Runnable {
     /** Exit code of a failed command. */
     public static final int EXIT_FAILURE = 1;

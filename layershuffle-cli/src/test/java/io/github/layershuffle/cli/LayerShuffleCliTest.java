@@ -66,7 +66,7 @@ class LayerShuffleCliTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"", "train", "evaluate", "merge", "export", "demo"})
+    @ValueSource(strings = {"", "train", "evaluate", "merge", "export", "demo", "search"})
     void everyCommandHasHelp(String command) {
         Run r = command.isEmpty() ? run("--help") : run(command, "--help");
         assertThat(r.code()).isZero();
