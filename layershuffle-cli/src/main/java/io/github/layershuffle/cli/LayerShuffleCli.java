@@ -31,6 +31,7 @@ import picocli.CommandLine.Spec;
                 + "blocks run in (LayerShuffle).",
         subcommands = {TrainCommand.class, EvaluateCommand.class, MergeCommand.class, ExportCommand.class,
             KeygenCommand.class, ExperimentCommand.class, DemoCommand.class, BenchCommand.class,
+            SearchCommand.class,
             CommandLine.HelpCommand.class})
 public final class LayerShuffleCli implements Runnable {
     /** Exit code of a failed command. */

@@ -66,7 +66,7 @@ class LayerShuffleCliTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"", "train", "evaluate", "merge", "export", "keygen", "demo"})
+    @ValueSource(strings = {"", "train", "evaluate", "merge", "export", "keygen", "demo", "search"})
     void everyCommandHasHelp(String command) {
         Run r = command.isEmpty() ? run("--help") : run(command, "--help");
         assertThat(r.code()).isZero();
