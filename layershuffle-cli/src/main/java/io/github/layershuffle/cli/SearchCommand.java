@@ -5,6 +5,7 @@ import io.github.layershuffle.api.ModelConfig;
 import io.github.layershuffle.cli.report.MachineInfo;
 import io.github.layershuffle.cli.search.RecipeEvaluator;
 import io.github.layershuffle.cli.search.RecipeSearch;
+import io.github.layershuffle.cli.search.SearchBenchmark;
 import io.github.layershuffle.cli.search.SearchComparison;
 import io.github.layershuffle.cli.search.SearchListener;
 import io.github.layershuffle.cli.search.SearchOutput;
@@ -43,7 +44,7 @@ final class SearchCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Parameters(paramLabel = "EXPORT", arity = "1..*", description = "Export directories of one family; the "
+    @Parameters(paramLabel = "EXPORT", arity = "0..*", description = "Export directories of one family; the "
             + "first gives the recipes' stem and head.")
     List<Path> exports = new ArrayList<>();
 
@@ -101,9 +102,27 @@ final class SearchCommand implements Callable<Integer> {
     @Option(names = {"-q", "--quiet"}, description = "No progress bars.")
     boolean quiet;
 
+    @Option(names = "--random-family", paramLabel = "N", description = "Benchmark: instead of EXPORTs, search over "
+            + "N exports with random weights of the small experiment's model (28x28, patch 7, 12 blocks of width "
+            + "64), written to OUT/exports. Their accuracies mean nothing; the speed is the point.")
+    Integer randomFamily;
+
+    @Option(names = "--uncached-evaluations", paramLabel = "N", description = "Benchmark: also run the first "
+            + "budget's search with every cache off (stem, prefixes, repeats) for N recipes, and print the "
+            + "speed-up the caches give over those same N recipes.")
+    Integer uncachedEvaluations;
+
     @Override
     public Integer call() {
         List<Integer> budgets = parseBudgets(budget);
+        if (randomFamily != null) {
+            if (!exports.isEmpty()) {
+                throw new IllegalArgumentException("give EXPORTs or --random-family, not both");
+            }
+            exports = SearchBenchmark.randomFamily(randomFamily, out.resolve("exports"), seed);
+        } else if (exports.isEmpty()) {
+            throw new IllegalArgumentException("give at least one EXPORT (or --random-family N)");
+        }
         Duration time = maxTime == null ? null : parseDuration(maxTime);
         ModelConfig config;
         try (LayerShuffleModel first = LayerShuffleModel.load(exports.get(0))) {
@@ -113,7 +132,9 @@ final class SearchCommand implements Callable<Integer> {
         ImageDataset val = sample(splits.validation(), validation);
         ImageDataset testSet = test == null ? splits.test() : sample(splits.test(), test);
         RuntimeOptions runtime = RuntimeOptions.defaults();
-        RecipeEvaluator.Options options = new RecipeEvaluator.Options(batchSize, cacheMb << 20, true, runtime);
+        RecipeEvaluator.Options options = new RecipeEvaluator.Options(batchSize, cacheMb << 20, true, true,
+                runtime);
+        SearchBenchmark.Clock clock = new SearchBenchmark.Clock();
         PrintWriter outWriter = spec.commandLine().getOut();
         List<SearchComparison> rows;
         long start = System.nanoTime();
@@ -123,7 +144,13 @@ final class SearchCommand implements Callable<Integer> {
                     .optRepeats(repeats).optPopulation(population).optMaxEvaluations(maxEvaluations).optSeed(seed)
                     .optListener(new SearchListener() {
                         @Override
+                        public void budgetStarted(int k, long max) {
+                            clock.budgetStarted(k, max);
+                        }
+
+                        @Override
                         public void generation(int k, long generation, long evaluations, double best) {
+                            clock.generation(k, generation, evaluations, best);
                             bars.update("search k=" + k, Math.min(evaluations, maxEvaluations), maxEvaluations,
                                     String.format(Locale.ROOT, "best %.2f%% (gen %d)", 100 * best, generation));
                         }
@@ -131,9 +158,10 @@ final class SearchCommand implements Callable<Integer> {
                         @Override
                         public void budgetDone(SearchResult r) {
                             bars.finish();
-                            outWriter.printf(Locale.ROOT, "k=%d: validation %.2f%% after %d recipes in %.1f s: %s%n",
+                            outWriter.printf(Locale.ROOT,
+                                    "k=%d: validation %.2f%% after %d recipes in %.1f s (%.1f recipes/s): %s%n",
                                     r.budget(), 100 * r.validation().accuracy(), r.evaluations(), r.seconds(),
-                                    r.recipe());
+                                    r.evaluations() / r.seconds(), r.recipe());
                             outWriter.flush();
                         }
                     });
@@ -141,6 +169,15 @@ final class SearchCommand implements Callable<Integer> {
                 b.optMaxTime(time);
             }
             List<SearchResult> results = b.build().run();
+            if (uncachedEvaluations != null) {
+                bars.finish();
+                SearchBenchmark.Speedup sp = SearchBenchmark.uncached(exports, val, options, budgets.get(0),
+                        population, repeats, seed, uncachedEvaluations, clock);
+                outWriter.printf(Locale.ROOT, "caches: k=%d, the first %d recipes took %.1f s with caches "
+                                + "(%.2f recipes/s) and %.1f s without (%.2f recipes/s): %.1fx faster%n",
+                        budgets.get(0), sp.evaluations(), sp.cachedSeconds(), sp.evaluations() / sp.cachedSeconds(),
+                        sp.uncachedSeconds(), sp.evaluations() / sp.uncachedSeconds(), sp.speedup());
+            }
             try (RecipeEvaluator testEval = RecipeEvaluator.open(exports, testSet, options)) {
                 rows = SearchComparison.measure(results, testEval, testSet, runtime, rounds, seed, batchSize,
                         bars.evaluationListener());

@@ -38,6 +38,7 @@ public final class RecipeEvaluator implements AutoCloseable {
     private final int[] labels;
     private final int[] batchStarts;
     private final OnnxTensor[] stemTokens;
+    private final float[][][][][] pixels; // per batch, kept only when the stem runs for every recipe
     private final PrefixCache cache;
     private final boolean caching;
     private final boolean memoize;
@@ -55,9 +56,10 @@ public final class RecipeEvaluator implements AutoCloseable {
      * @param batchSize  images per ONNX Runtime call
      * @param cacheBytes bound of the prefix cache in bytes; 0 turns prefix caching off
      * @param memoize    whether a recipe measured before returns its stored score
+     * @param cacheStem  whether the stem's tokens are computed once per image (else once per recipe)
      * @param runtime    options of the ONNX Runtime sessions
      */
-    public record Options(int batchSize, long cacheBytes, boolean memoize, RuntimeOptions runtime) {
+    public record Options(int batchSize, long cacheBytes, boolean memoize, boolean cacheStem, RuntimeOptions runtime) {
         /** 512 MiB: about 60 prefixes of the small experiment's model (17 tokens of width 64) on 2,000 images. */
         public static final long DEFAULT_CACHE_BYTES = 512L << 20;
 
@@ -76,12 +78,15 @@ public final class RecipeEvaluator implements AutoCloseable {
 
         /** Batch 250, a 512 MiB prefix cache, memoized, default runtime options. */
         public static Options defaults() {
-            return new Options(250, DEFAULT_CACHE_BYTES, true, RuntimeOptions.defaults());
+            return new Options(250, DEFAULT_CACHE_BYTES, true, true, RuntimeOptions.defaults());
         }
 
-        /** No prefix cache and no memo: every block of every recipe runs; for measuring what the caches save. */
+        /**
+         * No cache at all: the stem and every block of every recipe run, each time; for measuring what the
+         * caches save.
+         */
         public Options uncached() {
-            return new Options(batchSize, 0, false, runtime);
+            return new Options(batchSize, 0, false, false, runtime);
         }
     }
 
@@ -122,6 +127,7 @@ public final class RecipeEvaluator implements AutoCloseable {
         int batches = (n + o.batchSize() - 1) / o.batchSize();
         this.batchStarts = new int[batches + 1];
         this.stemTokens = new OnnxTensor[batches];
+        this.pixels = o.cacheStem() ? null : new float[batches][][][][];
         for (int b = 0; b < batches; b++) {
             int from = b * o.batchSize();
             int to = Math.min(n, from + o.batchSize());
@@ -138,7 +144,11 @@ public final class RecipeEvaluator implements AutoCloseable {
                     }
                 }
             }
-            stemTokens[b] = base.stem(pixels);
+            if (this.pixels == null) {
+                stemTokens[b] = base.stem(pixels);
+            } else {
+                this.pixels[b] = pixels;
+            }
         }
         this.memoize = o.memoize();
     }
@@ -281,8 +291,8 @@ public final class RecipeEvaluator implements AutoCloseable {
     /** Runs the blocks of {@code recipe} that no cached prefix covers. */
     private Tokens tokensAfter(List<BlockRef> recipe) {
         int start = caching ? cache.longestPrefix(recipe) : 0;
-        OnnxTensor[] tokens = start == 0 ? stemTokens : cache.get(recipe.subList(0, start));
-        boolean owned = false; // whether tokens must be closed by us (neither stem nor cached)
+        OnnxTensor[] tokens = start > 0 ? cache.get(recipe.subList(0, start)) : pixels == null ? stemTokens : stem();
+        boolean owned = start == 0 && pixels != null; // whether we close tokens (neither cached stem nor prefix)
         blocksResumed += start;
         for (int slot = start; slot < recipe.size(); slot++) {
             BlockRef ref = recipe.get(slot);
@@ -307,6 +317,20 @@ public final class RecipeEvaluator implements AutoCloseable {
             owned = !(caching && cache.put(recipe.subList(0, slot + 1), next));
         }
         return new Tokens(tokens, owned);
+    }
+
+    /** The stem's tokens of every batch, computed now. */
+    private OnnxTensor[] stem() {
+        OnnxTensor[] t = new OnnxTensor[pixels.length];
+        try {
+            for (int b = 0; b < pixels.length; b++) {
+                t[b] = base.stem(pixels[b]);
+            }
+            return t;
+        } catch (RuntimeException | Error e) {
+            closeAll(t);
+            throw e;
+        }
     }
 
     private static void closeAll(OnnxTensor[] tensors) {
@@ -369,7 +393,7 @@ public final class RecipeEvaluator implements AutoCloseable {
         }
         closed = true;
         cache.close();
-        closeAll(stemTokens);
+        closeAll(stemTokens); // null entries when the stem runs per recipe
         sources.forEach(LayerShuffleModel::close);
     }
 }

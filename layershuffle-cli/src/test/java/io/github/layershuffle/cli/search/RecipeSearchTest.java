@@ -106,7 +106,7 @@ class RecipeSearchTest {
 
     private static RecipeEvaluator.Options options() {
         RecipeEvaluator.Options d = RecipeEvaluator.Options.defaults();
-        return new RecipeEvaluator.Options(BATCH, d.cacheBytes(), true, d.runtime());
+        return new RecipeEvaluator.Options(BATCH, d.cacheBytes(), true, true, d.runtime());
     }
 
     @Test
@@ -212,5 +212,23 @@ class RecipeSearchTest {
         assertThatThrownBy(() -> RecipeEvaluator.open(exports, data, options()))
                 .isInstanceOf(IncompatibleBlocksException.class)
                 .hasMessageContaining("stranger").hasMessageContaining("another-family");
+    }
+
+    @Test
+    void theUncachedRerunMeasuresTheSameRecipes() {
+        List<Path> exports = family(Variant.BASELINE);
+        ModelConfig c = TestModels.tiny(Variant.BASELINE);
+        ImageDataset data = labelledByTarget(exports, c);
+        SearchBenchmark.Clock clock = new SearchBenchmark.Clock();
+        try (RecipeEvaluator eval = RecipeEvaluator.open(exports, data, options())) {
+            RecipeSearch.builder().setEvaluator(eval).setBudgets(List.of(3)).optPopulation(8).optMaxEvaluations(40)
+                    .optSeed(2).optListener(clock).build().run();
+        }
+        SearchBenchmark.Speedup s = SearchBenchmark.uncached(exports, data, options(), 3, 8, false, 2, 20, clock);
+        assertThat(s.evaluations()).isGreaterThanOrEqualTo(20);
+        assertThat(s.cachedSeconds()).isPositive();
+        assertThat(s.uncachedSeconds()).isPositive();
+        assertThatThrownBy(() -> SearchBenchmark.uncached(exports, data, options(), 3, 8, false, 2, 10_000, clock))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("fewer than 10000");
     }
 }
