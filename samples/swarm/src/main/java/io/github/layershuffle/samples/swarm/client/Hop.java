@@ -32,7 +32,11 @@ public record Hop(Stage stage, int block, int slot, String server, Outcome outco
         /** The call failed, timed out, or returned a tensor of the wrong shape; the server was banned. */
         FAILED,
         /** The block was left out. */
-        SKIPPED
+        SKIPPED,
+        /** A second opinion asked by {@link Verify}: it agreed with the output used. */
+        CHECKED,
+        /** The server's output was outvoted by a majority of others ({@link Verify}); the server was banned. */
+        LIED
     }
 
     /** The part, e.g. {@code stem}, {@code 3}, {@code head}. */
@@ -47,6 +51,8 @@ public record Hop(Stage stage, int block, int slot, String server, Outcome outco
             case OK -> part() + "@" + server;
             case FAILED -> part() + "@" + server + " FAILED (" + detail + ")";
             case SKIPPED -> part() + " SKIPPED (" + detail + ")";
+            case CHECKED -> part() + "@" + server + " CHECKED";
+            case LIED -> part() + "@" + server + " LIED (" + detail + ")";
         };
     }
 }

@@ -18,7 +18,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.time.temporal.ChronoUnit;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -59,6 +61,10 @@ final class Peer implements AutoCloseable {
     private boolean probeFailed;
     private int failures;
     private String problem = "";
+    private boolean condemned;
+    /** Smoothed call latency per stage in nanoseconds, 0 until the first call; guarded by this. */
+    private final long[] latency = new long[Hop.Stage.values().length];
+    private final AtomicInteger inFlight = new AtomicInteger();
 
     Peer(ServerAddress address, Function<ServerAddress, ManagedChannel> channels) {
         this.address = address;
@@ -152,7 +158,42 @@ final class Peer implements AutoCloseable {
         }
     }
 
+    /** A call to this server starts. */
+    void callStarted() {
+        inFlight.incrementAndGet();
+    }
+
+    /** A call that started ended after {@code nanos} (failed calls count too: a server that times out is slow). */
+    synchronized void callEnded(Hop.Stage stage, long nanos) {
+        inFlight.decrementAndGet();
+        long old = latency[stage.ordinal()];
+        latency[stage.ordinal()] = Math.max(1, old == 0 ? nanos : (long) (0.7 * old + 0.3 * nanos));
+    }
+
+    /**
+     * When a call of {@code stage} sent now is expected back, in nanoseconds: its smoothed latency times one plus
+     * the calls in flight; 0 for a server not timed yet, so that it is tried.
+     */
+    synchronized long expectedNanos(Hop.Stage stage) {
+        return latency[stage.ordinal()] * (1 + inFlight.get());
+    }
+
+    /** The server returned outputs that a majority outvoted: it gets no traffic from this client again. */
+    synchronized void condemn(String why) {
+        condemned = true;
+        failures++;
+        problem = why;
+        LOG.warn("server {} banned for good: {}", name, why);
+    }
+
+    synchronized boolean condemned() {
+        return condemned;
+    }
+
     synchronized State state(long now) {
+        if (condemned) {
+            return State.BANNED;
+        }
         if (bannedUntil == 0) {
             return State.USABLE;
         }
@@ -180,7 +221,7 @@ final class Peer implements AutoCloseable {
 
     /** Whether no health probe of this server failed in the last {@code interval} nanoseconds. */
     synchronized boolean mayProbe(long now, long interval) {
-        return !probeFailed || now - probeFailedAt >= interval;
+        return !condemned && !probeFailed || now - probeFailedAt >= interval;
     }
 
     /** A health probe failed now. */
@@ -191,12 +232,18 @@ final class Peer implements AutoCloseable {
 
     /** A ban ran out and the health probe said SERVING: the server may take traffic, its record still stands. */
     synchronized void unban() {
+        if (condemned) {
+            return;
+        }
         bannedUntil = 0;
         probeFailed = false;
     }
 
     /** A call succeeded: the record is cleared. */
     synchronized void succeeded() {
+        if (condemned) {
+            return;
+        }
         bannedUntil = 0;
         failures = 0;
         probeFailed = false;
@@ -206,7 +253,8 @@ final class Peer implements AutoCloseable {
     synchronized ServerStatus status(long now) {
         State s = state(now);
         return new ServerStatus(address.toString(), name, exports == null ? List.of() : List.copyOf(exports.keySet()),
-                s == State.BANNED, s == State.BANNED ? Duration.ofNanos(bannedUntil - now) : Duration.ZERO, failures,
+                s == State.BANNED, s != State.BANNED ? Duration.ZERO
+                        : condemned ? ChronoUnit.FOREVER.getDuration() : Duration.ofNanos(bannedUntil - now), failures,
                 problem);
     }
 

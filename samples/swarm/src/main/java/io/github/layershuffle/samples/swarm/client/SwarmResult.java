@@ -10,7 +10,8 @@ import java.util.stream.Collectors;
 
 /**
  * What one swarm request produced: the logits of its batch, the plan the policy drew, the plan that actually ran
- * (the planned blocks minus those left out, each in the slot it ran in), and every hop on the way, with the server
+ * (the planned blocks that ran, each in the slot it ran in: under adaptive routing in the order chosen, under a
+ * budget only as many as fitted), the mismatches verification found, and every hop on the way, with the server
  * that ran it. Immutable; accessors return copies.
  *
  * <pre>{@code
@@ -24,10 +25,14 @@ public final class SwarmResult {
     private final ExecutionPlan planned;
     private final ExecutionPlan ran;
     private final List<Hop> hops;
+    private final List<Mismatch> mismatches;
+    private final boolean budgetStopped;
     private final Duration elapsed;
 
     SwarmResult(float[][] logits, List<String> labels, ExecutionPlan planned, ExecutionPlan ran, List<Hop> hops,
-                Duration elapsed) {
+                List<Mismatch> mismatches, boolean budgetStopped, Duration elapsed) {
+        this.mismatches = List.copyOf(mismatches);
+        this.budgetStopped = budgetStopped;
         this.logits = Objects.requireNonNull(logits, "logits");
         this.labels = List.copyOf(labels);
         this.planned = Objects.requireNonNull(planned, "planned");
@@ -46,7 +51,7 @@ public final class SwarmResult {
         return ran;
     }
 
-    /** The planned blocks that were left out, in plan order. */
+    /** The planned blocks that did not run (left out, or stopped by the budget), in plan order. */
     public List<Integer> skipped() {
         List<Integer> skipped = new ArrayList<>(planned.blocks());
         skipped.removeAll(ran.blocks());
@@ -62,6 +67,22 @@ public final class SwarmResult {
     public List<String> blockServers() {
         return hops.stream().filter(h -> h.stage() == Hop.Stage.BLOCK && h.outcome() == Hop.Outcome.OK)
                 .map(Hop::server).toList();
+    }
+
+    /** The hops whose servers disagreed ({@link Verify}), with the servers and the largest difference. */
+    public List<Mismatch> mismatches() {
+        return mismatches;
+    }
+
+    /** Whether the budget stopped the blocks before the plan ran out ({@link #ran()} says how many ran). */
+    public boolean budgetStopped() {
+        return budgetStopped;
+    }
+
+    /** The calls made to check outputs ({@link Verify}): second opinions and tie-breakers, agreeing or not. */
+    public int verificationCalls() {
+        return (int) hops.stream().filter(h -> h.outcome() == Hop.Outcome.CHECKED
+                || h.outcome() == Hop.Outcome.LIED).count();
     }
 
     /** How many calls failed and were retried elsewhere or ended in a skip. */
@@ -120,6 +141,7 @@ public final class SwarmResult {
     @Override
     public String toString() {
         return "SwarmResult[batch=" + logits.length + ", planned=" + planned + ", ran=" + ran + ", route=" + route()
-                + ", predicted=" + predictedLabels() + "]";
+                + ", predicted=" + predictedLabels() + (mismatches.isEmpty() ? "" : ", mismatches=" + mismatches)
+                + (budgetStopped ? ", stopped by the budget" : "") + "]";
     }
 }
