@@ -49,10 +49,15 @@ final class ServerCommand implements Callable<Integer> {
             description = "ONNX Runtime intra-op threads per session; 0 lets it choose. Default: ${DEFAULT-VALUE}.")
     int ortThreads;
 
+    /** {@code --bind} if given, else every interface under TLS and loopback only for plaintext. */
+    static String bindAddress(String given, ServerSecurity security) {
+        return given != null ? given : security.isPlaintext() ? "127.0.0.1" : "0.0.0.0";
+    }
+
     @Override
     public Integer call() throws InterruptedException {
         ServerSecurity sec = security.server(requireClientCert);
-        String bind = address != null ? address : sec.isPlaintext() ? "127.0.0.1" : "0.0.0.0";
+        String bind = bindAddress(address, sec);
         BlockServer.Builder b = BlockServer.builder().optAddress(bind).optPort(port).optMaxBatch(maxBatch)
                 .optSecurity(sec)
                 .optRuntimeOptions(RuntimeOptions.builder().intraOpThreads(ortThreads).build());
