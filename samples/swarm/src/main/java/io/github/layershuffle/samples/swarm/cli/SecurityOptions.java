@@ -24,6 +24,11 @@ final class SecurityOptions {
                     + "clients' CA, with --require-client-cert).")
     Path ca;
 
+    @Option(names = "--tls-server-name", paramLabel = "NAME",
+            description = "Client: check server certificates against this name instead of the address dialled "
+                    + "(pod IPs behind a headless Service).")
+    String serverName;
+
     @Option(names = "--token-file", paramLabel = "FILE",
             description = "A bearer token (first line of the file) that every call must carry / carries.")
     Path tokenFile;
@@ -65,8 +70,8 @@ final class SecurityOptions {
     ClientSecurity client() {
         ClientSecurity s;
         if (plaintext) {
-            refuse(cert != null || key != null || ca != null, "--plaintext contradicts --tls-cert, --tls-key and "
-                    + "--tls-ca");
+            refuse(cert != null || key != null || ca != null || serverName != null, "--plaintext contradicts "
+                    + "--tls-cert, --tls-key, --tls-ca and --tls-server-name");
             s = ClientSecurity.plaintext();
         } else {
             refuse(ca == null, "a client needs --tls-ca (the servers' CA, PEM), or an explicit --plaintext");
@@ -74,6 +79,9 @@ final class SecurityOptions {
             s = ClientSecurity.tls(ca);
             if (cert != null) {
                 s = s.withClientCertificate(cert, key);
+            }
+            if (serverName != null) {
+                s = s.withServerName(serverName);
             }
         }
         return tokenFile == null ? s : s.withBearerToken(BearerToken.read(tokenFile));

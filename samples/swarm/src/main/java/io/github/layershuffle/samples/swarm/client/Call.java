@@ -48,6 +48,8 @@ final class Call {
     private final long budgetAt;
     private final List<Hop> hops = new ArrayList<>();
     private final List<Mismatch> mismatches = new ArrayList<>();
+    /** The largest difference between outputs that agreed: honest disagreement, measured. */
+    private double agreedMaxDifference;
 
     /** One server's checked answer to a hop. */
     private record Reply(Peer peer, Tensor tensor, FloatBuffer values, long micros) {
@@ -94,7 +96,7 @@ final class Call {
         Tensor logits = hop(Stage.HEAD, -1, -1, x, new long[] {batch, c.classes()});
         float[][] rows = Activations.decode(logits, "logits", new long[] {batch, c.classes()}, batch).rows();
         return new SwarmResult(rows, labels, planned, new ExecutionPlan(planned.blockCount(), ran), hops,
-                mismatches, budgetStop, Duration.ofNanos(System.nanoTime() - start));
+                mismatches, agreedMaxDifference, budgetStop, Duration.ofNanos(System.nanoTime() - start));
     }
 
     /** The index in {@code remaining} of the block whose server is expected to answer soonest (the first on a tie). */
@@ -165,6 +167,12 @@ final class Call {
             replies.add(r);
             groups = Agreement.groups(replies, Reply::values, settings.tolerance());
         }
+        for (List<Reply> g : groups) {
+            for (int i = 1; i < g.size(); i++) {
+                agreedMaxDifference = Math.max(agreedMaxDifference, Agreement.maxDifference(g.get(0).values(),
+                        g.get(i).values()));
+            }
+        }
         if (groups.size() == 1) {
             for (Reply r : replies) {
                 record(stage, block, slot, r, r == replies.get(0) ? Outcome.OK : Outcome.CHECKED, "");
@@ -202,7 +210,7 @@ final class Call {
                 outvoted.add(r.peer().name());
                 String why = part + " differed from " + majority.size() + " other server(s) by " + d;
                 record(stage, block, slot, r, Outcome.LIED, why);
-                r.peer().condemn(why);
+                r.peer().condemn(why, settings.liarBan());
             }
         }
         mismatches.add(new Mismatch(stage, block, slot, majority.stream().map(r -> r.peer().name()).toList(),

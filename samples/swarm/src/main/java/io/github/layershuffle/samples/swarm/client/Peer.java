@@ -18,7 +18,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
-import java.time.temporal.ChronoUnit;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
@@ -61,7 +60,8 @@ final class Peer implements AutoCloseable {
     private boolean probeFailed;
     private int failures;
     private String problem = "";
-    private boolean condemned;
+    /** Until when the server is banned for lying (System.nanoTime), 0 if it was not caught; guarded by this. */
+    private long condemnedUntil;
     /** Smoothed call latency per stage in nanoseconds, 0 until the first call; guarded by this. */
     private final long[] latency = new long[Hop.Stage.values().length];
     private final AtomicInteger inFlight = new AtomicInteger();
@@ -178,20 +178,30 @@ final class Peer implements AutoCloseable {
         return latency[stage.ordinal()] * (1 + inFlight.get());
     }
 
-    /** The server returned outputs that a majority outvoted: it gets no traffic from this client again. */
-    synchronized void condemn(String why) {
-        condemned = true;
+    /**
+     * The server returned outputs that a majority outvoted: it gets no traffic, not even a health probe, for
+     * {@code ban}; a success elsewhere does not shorten it.
+     */
+    synchronized void condemn(String why, Duration ban) {
+        long now = System.nanoTime();
+        long until = now + Math.min(ban.toNanos(), Long.MAX_VALUE / 4);
+        condemnedUntil = until == 0 ? 1 : until;
+        bannedUntil = Math.max(bannedUntil, condemnedUntil);
         failures++;
         problem = why;
-        LOG.warn("server {} banned for good: {}", name, why);
+        LOG.warn("server {} banned for {} s for lying: {}", name, ban.toSeconds(), why);
     }
 
     synchronized boolean condemned() {
-        return condemned;
+        return condemned(System.nanoTime());
+    }
+
+    private boolean condemned(long now) {
+        return condemnedUntil != 0 && now - condemnedUntil < 0;
     }
 
     synchronized State state(long now) {
-        if (condemned) {
+        if (condemned(now)) {
             return State.BANNED;
         }
         if (bannedUntil == 0) {
@@ -221,7 +231,7 @@ final class Peer implements AutoCloseable {
 
     /** Whether no health probe of this server failed in the last {@code interval} nanoseconds. */
     synchronized boolean mayProbe(long now, long interval) {
-        return !condemned && !probeFailed || now - probeFailedAt >= interval;
+        return !condemned(now) && !probeFailed || now - probeFailedAt >= interval;
     }
 
     /** A health probe failed now. */
@@ -232,7 +242,7 @@ final class Peer implements AutoCloseable {
 
     /** A ban ran out and the health probe said SERVING: the server may take traffic, its record still stands. */
     synchronized void unban() {
-        if (condemned) {
+        if (condemned(System.nanoTime())) {
             return;
         }
         bannedUntil = 0;
@@ -241,7 +251,7 @@ final class Peer implements AutoCloseable {
 
     /** A call succeeded: the record is cleared. */
     synchronized void succeeded() {
-        if (condemned) {
+        if (condemned(System.nanoTime())) {
             return;
         }
         bannedUntil = 0;
@@ -253,8 +263,7 @@ final class Peer implements AutoCloseable {
     synchronized ServerStatus status(long now) {
         State s = state(now);
         return new ServerStatus(address.toString(), name, exports == null ? List.of() : List.copyOf(exports.keySet()),
-                s == State.BANNED, s != State.BANNED ? Duration.ZERO
-                        : condemned ? ChronoUnit.FOREVER.getDuration() : Duration.ofNanos(bannedUntil - now), failures,
+                s == State.BANNED, s == State.BANNED ? Duration.ofNanos(bannedUntil - now) : Duration.ZERO, failures,
                 problem);
     }
 

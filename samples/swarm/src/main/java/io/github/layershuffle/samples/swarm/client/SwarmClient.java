@@ -197,6 +197,7 @@ public final class SwarmClient implements AutoCloseable {
         private double tolerance = DEFAULT_TOLERANCE;
         private Routing routing = Routing.PLAN;
         private Duration budget;
+        private Duration liarBan = Duration.ofHours(1);
 
         private Builder() {
         }
@@ -328,6 +329,15 @@ public final class SwarmClient implements AutoCloseable {
             return this;
         }
 
+        /**
+         * How long a server outvoted by a majority ({@link Verify}) gets no traffic, not even a health probe; default
+         * an hour. It is probed like any banned server afterwards, and caught again if it still lies.
+         */
+        public Builder optLiarBan(Duration ban) {
+            this.liarBan = positive(ban, "liarBan");
+            return this;
+        }
+
         /** How blocks are ordered and servers chosen; default {@link Routing#PLAN}. */
         public Builder optRouting(Routing routing) {
             this.routing = Objects.requireNonNull(routing, "routing");
@@ -368,7 +378,8 @@ public final class SwarmClient implements AutoCloseable {
                 throw new IllegalStateException("call servers(...) before connect()");
             }
             ClientSettings settings = new ClientSettings(faultMode, deadline, hopTimeout, maxAttempts, backoffInitial,
-                    backoffMax, banInitial, banMax, minBlocks, verify, tolerance, routing, budget);
+                    backoffMax, banInitial, banMax, minBlocks, verify, tolerance, routing, budget,
+                    liarBan);
             List<Peer> peers = new ArrayList<>();
             int maxBytes = maxMessageBytes;
             ClientSecurity sec = security;
@@ -377,6 +388,7 @@ public final class SwarmClient implements AutoCloseable {
                 ManagedChannelBuilder<?> b = Grpc.newChannelBuilderForAddress(a.host(), a.port(), credentials)
                         .maxInboundMessageSize(maxBytes);
                 sec.token().ifPresent(t -> b.intercept(t.clientInterceptor()));
+                sec.serverName().ifPresent(b::overrideAuthority);
                 return b.build();
             };
             try {

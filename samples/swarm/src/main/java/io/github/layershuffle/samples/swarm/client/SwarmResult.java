@@ -27,10 +27,12 @@ public final class SwarmResult {
     private final List<Hop> hops;
     private final List<Mismatch> mismatches;
     private final boolean budgetStopped;
+    private final double agreedMaxDifference;
     private final Duration elapsed;
 
     SwarmResult(float[][] logits, List<String> labels, ExecutionPlan planned, ExecutionPlan ran, List<Hop> hops,
-                List<Mismatch> mismatches, boolean budgetStopped, Duration elapsed) {
+                List<Mismatch> mismatches, double agreedMaxDifference, boolean budgetStopped, Duration elapsed) {
+        this.agreedMaxDifference = agreedMaxDifference;
         this.mismatches = List.copyOf(mismatches);
         this.budgetStopped = budgetStopped;
         this.logits = Objects.requireNonNull(logits, "logits");
@@ -72,6 +74,14 @@ public final class SwarmResult {
     /** The hops whose servers disagreed ({@link Verify}), with the servers and the largest difference. */
     public List<Mismatch> mismatches() {
         return mismatches;
+    }
+
+    /**
+     * The largest absolute difference between outputs of one hop that agreed within the tolerance (0 when no hop
+     * was checked): how far honest servers disagree, measured.
+     */
+    public double agreedMaxDifference() {
+        return agreedMaxDifference;
     }
 
     /** Whether the budget stopped the blocks before the plan ran out ({@link #ran()} says how many ran). */

@@ -15,7 +15,8 @@ import java.util.SplittableRandom;
  * </ul>
  *
  * <p>Outputs agree when their largest absolute difference is at most {@code tolerance * max(1, max |x|)} of the
- * first output. A server outvoted by a majority is banned for good and the mismatch is reported in the result
+ * first output. A server outvoted by a majority is banned (an hour by default, {@code optLiarBan}) and the
+ * mismatch is reported in the result
  * ({@link SwarmResult#mismatches()}); when no majority forms, the hop counts as failed.
  *
  * @param kind        none, spot or replicate

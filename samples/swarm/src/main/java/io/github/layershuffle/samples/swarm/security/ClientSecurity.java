@@ -27,8 +27,10 @@ public final class ClientSecurity {
     private final Path certChain;
     private final Path privateKey;
     private final BearerToken token;
+    private final String serverName;
 
-    private ClientSecurity(Path trustedCa, Path certChain, Path privateKey, BearerToken token) {
+    private ClientSecurity(Path trustedCa, Path certChain, Path privateKey, BearerToken token, String serverName) {
+        this.serverName = serverName;
         this.trustedCa = trustedCa;
         this.certChain = certChain;
         this.privateKey = privateKey;
@@ -37,7 +39,7 @@ public final class ClientSecurity {
 
     /** No TLS. For loopback and tests. */
     public static ClientSecurity plaintext() {
-        return new ClientSecurity(null, null, null, null);
+        return new ClientSecurity(null, null, null, null, null);
     }
 
     /**
@@ -46,7 +48,7 @@ public final class ClientSecurity {
      * @throws LayerShuffleException if the file is not readable, naming it
      */
     public static ClientSecurity tls(Path trustedCa) {
-        return new ClientSecurity(ServerSecurity.readable(trustedCa, "TLS CA"), null, null, null);
+        return new ClientSecurity(ServerSecurity.readable(trustedCa, "TLS CA"), null, null, null, null);
     }
 
     /**
@@ -61,12 +63,35 @@ public final class ClientSecurity {
                     + "(ClientSecurity.tls, --tls-ca)");
         }
         return new ClientSecurity(trustedCa, ServerSecurity.readable(certChain, "TLS client certificate"),
-                ServerSecurity.readable(privateKey, "TLS client key"), token);
+                ServerSecurity.readable(privateKey, "TLS client key"), token, serverName);
     }
 
     /** Sends {@code authorization: Bearer <token>} with every call. */
     public ClientSecurity withBearerToken(BearerToken token) {
-        return new ClientSecurity(trustedCa, certChain, privateKey, Objects.requireNonNull(token, "token"));
+        return new ClientSecurity(trustedCa, certChain, privateKey, Objects.requireNonNull(token, "token"),
+                serverName);
+    }
+
+    /**
+     * Checks every server's certificate against this name instead of the address dialled: for clients that dial
+     * pod IPs behind a headless Service, e.g. {@code swarm-blocks.default.svc}.
+     *
+     * @throws IllegalStateException    if this is {@link #plaintext()}
+     * @throws IllegalArgumentException if the name is blank
+     */
+    public ClientSecurity withServerName(String name) {
+        if (isPlaintext()) {
+            throw new IllegalStateException("a TLS server name needs TLS: give the CA to trust first (--tls-ca)");
+        }
+        if (Objects.requireNonNull(name, "name").isBlank()) {
+            throw new IllegalArgumentException("the TLS server name is blank");
+        }
+        return new ClientSecurity(trustedCa, certChain, privateKey, token, name.strip());
+    }
+
+    /** The name server certificates are checked against, if not the address dialled. */
+    public Optional<String> serverName() {
+        return Optional.ofNullable(serverName);
     }
 
     /** Whether the channels speak plaintext. */

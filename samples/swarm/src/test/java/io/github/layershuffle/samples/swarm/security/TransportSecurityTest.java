@@ -95,6 +95,16 @@ class TransportSecurityTest {
     }
 
     @Test
+    void aServerNameOverridesTheAddressDialledInTheCertificateCheck() {
+        Path named = Certificates.serverNamed(tmp, ca, "named", "swarm-blocks.test");
+        BlockServer server = server(ServerSecurity.tls(named, Certificates.key(named)));
+        assertThatThrownBy(() -> connect(server, ClientSecurity.tls(ca)))
+                .as("the certificate does not name 127.0.0.1").isInstanceOf(LayerShuffleException.class);
+        assertThat(classify(connect(server, ClientSecurity.tls(ca).withServerName("swarm-blocks.test"))).ran().size())
+                .isEqualTo(3);
+    }
+
+    @Test
     void mutualTlsAdmitsAClientWithACertificateOfTheTrustedCa() {
         BlockServer server = server(ServerSecurity.tls(serverCert, Certificates.key(serverCert))
                 .requireClientCertificates(ca));

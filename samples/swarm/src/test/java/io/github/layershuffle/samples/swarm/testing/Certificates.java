@@ -33,6 +33,11 @@ public final class Certificates {
         return leaf(dir, ca, name, "subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n");
     }
 
+    /** A server certificate for the DNS name {@code dns} only, signed by {@code ca}. */
+    public static Path serverNamed(Path dir, Path ca, String name, String dns) {
+        return leaf(dir, ca, name, "subjectAltName=DNS:" + dns + "\nextendedKeyUsage=serverAuth\n");
+    }
+
     /** A client certificate signed by {@code ca}: {@code name.pem}, {@code name.key}. */
     public static Path client(Path dir, Path ca, String name) {
         return leaf(dir, ca, name, "extendedKeyUsage=clientAuth\n");
