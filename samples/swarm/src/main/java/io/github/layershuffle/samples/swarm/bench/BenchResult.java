@@ -31,6 +31,7 @@ import java.util.Map;
  * @param liesCaught      hops outvoted by a majority (each a lie caught, its server banned)
  * @param liesFlagged     hops whose servers disagreed without a majority (a lie seen, nobody banned)
  * @param verificationCalls calls made to check outputs (second opinions and tie-breakers)
+ * @param unverifiedHops  hops verification wanted checked that only one server up could run
  * @param budgetStops     answered requests whose blocks the budget stopped
  * @param agreedMaxDifference the largest difference between outputs that agreed: honest disagreement
  */
@@ -39,7 +40,7 @@ public record BenchResult(String export, String variant, int dispatched, int ans
                           long imagesFailed, double[] latencyMillis, double blocksMean, int blocksMin, int blocksMax,
                           long skippedBlocks, long failedHops, int kills, int restarts, int restartFailures,
                           Duration wall, long liesTold, long liesCaught, long liesFlagged, long verificationCalls,
-                          int budgetStops, double agreedMaxDifference) {
+                          long unverifiedHops, int budgetStops, double agreedMaxDifference) {
 
     /** Checks and copies. */
     public BenchResult {

@@ -289,6 +289,7 @@ public final class BenchRun {
         private final int[] checks;
         private final int[] caught;
         private final int[] flagged;
+        private final int[] unverified;
         private final boolean[] budgetStopped;
         private final double[] agreed;
         private final boolean[] done;
@@ -305,6 +306,7 @@ public final class BenchRun {
             checks = new int[requests];
             caught = new int[requests];
             flagged = new int[requests];
+            unverified = new int[requests];
             budgetStopped = new boolean[requests];
             agreed = new double[requests];
             done = new boolean[requests];
@@ -335,10 +337,13 @@ public final class BenchRun {
             int lied = (int) hops.stream().filter(h -> h.outcome() == Hop.Outcome.LIED).count();
             int checked = (int) hops.stream().filter(h -> h.outcome() == Hop.Outcome.CHECKED).count() + lied;
             int unresolved = (int) mismatches.stream().filter(m -> !m.resolved()).count();
+            int alone = (int) hops.stream().filter(h -> h.outcome() == Hop.Outcome.OK
+                    && Hop.UNVERIFIED.equals(h.detail())).count();
             synchronized (this) {
                 checks[r] = checked;
                 caught[r] = lied;
                 flagged[r] = unresolved;
+                unverified[r] = alone;
                 imageCount[r] = to - from;
                 latency[r] = millis;
                 if (result != null) {
@@ -369,6 +374,7 @@ public final class BenchRun {
             long verificationCalls = 0;
             long liesCaught = 0;
             long liesFlagged = 0;
+            long unverifiedHops = 0;
             int budgetStops = 0;
             double agreedMax = 0;
             int answered = 0;
@@ -394,6 +400,7 @@ public final class BenchRun {
                 verificationCalls += checks[r];
                 liesCaught += caught[r];
                 liesFlagged += flagged[r];
+                unverifiedHops += unverified[r];
                 budgetStops += budgetStopped[r] ? 1 : 0;
                 agreedMax = Math.max(agreedMax, agreed[r]);
                 if (failure[r] != null) {
@@ -417,7 +424,7 @@ public final class BenchRun {
             return new BenchResult(name, variant, dispatched, answered, failed, notDispatched, reasons, images, right,
                     imagesFailed, pct, answered == 0 ? Double.NaN : (double) blockSum / answered,
                     answered == 0 ? 0 : min, max, skippedBlocks, hopsFailed, kills, restarts, restartFailures, wall,
-                    liesTold, liesCaught, liesFlagged, verificationCalls, budgetStops, agreedMax);
+                    liesTold, liesCaught, liesFlagged, verificationCalls, unverifiedHops, budgetStops, agreedMax);
         }
     }
 

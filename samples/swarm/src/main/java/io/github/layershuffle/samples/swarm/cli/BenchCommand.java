@@ -191,6 +191,7 @@ final class BenchCommand implements Callable<Integer> {
                 + r.liesMissed());
         row("verification calls / req", results, r -> String.format(Locale.ROOT, "%.2f",
                 (double) r.verificationCalls() / Math.max(1, r.dispatched())));
+        row("unverified hops (one host)", results, r -> String.valueOf(r.unverifiedHops()));
         row("agreeing outputs max diff", results, r -> String.format(Locale.ROOT, "%.3g", r.agreedMaxDifference()));
         row("stopped by the budget", results, r -> String.valueOf(r.budgetStops()));
         row("kills / restarts", results, r -> r.kills() + " / " + r.restarts()

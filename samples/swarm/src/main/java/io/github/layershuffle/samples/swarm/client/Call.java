@@ -148,7 +148,7 @@ final class Call {
             replies.add(r);
         }
         if (replies.size() == 1) {
-            record(stage, block, slot, first, Outcome.OK, "unverified: no other server could run it");
+            record(stage, block, slot, first, Outcome.OK, Hop.UNVERIFIED);
             return first.tensor();
         }
         return settle(stage, block, slot, input, expected, replies, asked);

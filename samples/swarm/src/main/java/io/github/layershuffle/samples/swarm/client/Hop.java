@@ -14,6 +14,8 @@ import java.util.Locale;
  * @param micros  how long the call took, in microseconds (0 when skipped)
  */
 public record Hop(Stage stage, int block, int slot, String server, Outcome outcome, String detail, long micros) {
+    /** The detail of an OK hop that {@link Verify} wanted checked but no other server could run. */
+    public static final String UNVERIFIED = "unverified: no other server could run it";
 
     /** The parts of a model a request runs. */
     public enum Stage {

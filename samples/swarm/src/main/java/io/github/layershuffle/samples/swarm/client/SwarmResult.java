@@ -95,6 +95,12 @@ public final class SwarmResult {
                 || h.outcome() == Hop.Outcome.LIED).count();
     }
 
+    /** The hops {@link Verify} wanted checked that ran on one server only, no other being up to check them. */
+    public int unverifiedHops() {
+        return (int) hops.stream().filter(h -> h.outcome() == Hop.Outcome.OK && Hop.UNVERIFIED.equals(h.detail()))
+                .count();
+    }
+
     /** How many calls failed and were retried elsewhere or ended in a skip. */
     public int failedHops() {
         return (int) hops.stream().filter(h -> h.outcome() == Hop.Outcome.FAILED).count();

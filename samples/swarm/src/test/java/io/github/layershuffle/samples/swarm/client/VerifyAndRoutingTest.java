@@ -192,6 +192,17 @@ class VerifyAndRoutingTest {
     }
 
     @Test
+    void aHopOnlyOneServerCanRunIsReportedUnverified() {
+        BlockServer only = server(export, "all");
+        SwarmClient c = client(SwarmClient.builder().servers(TinySwarm.addresses(only))
+                .optVerify(Verify.replicate(2)));
+        SwarmResult r = classify(c, 4, ExecutionPlan.of(3, 0, 1, 2));
+        assertThat(r.unverifiedHops()).isEqualTo(5);
+        assertThat(r.verificationCalls()).isZero();
+        assertMatchesLocal(r, 4);
+    }
+
+    @Test
     void verifyParsesItsForms() {
         assertThat(Verify.parse("none")).isEqualTo(Verify.none());
         assertThat(Verify.parse("spot:0.25")).isEqualTo(Verify.spot(0.25));
