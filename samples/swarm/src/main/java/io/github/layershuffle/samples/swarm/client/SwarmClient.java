@@ -334,6 +334,8 @@ public final class SwarmClient implements AutoCloseable {
         /**
          * How long a server outvoted by a majority ({@link Verify}) gets no traffic, not even a health probe; default
          * an hour. It is probed like any banned server afterwards, and caught again if it still lies.
+         *
+         * @throws IllegalArgumentException if not positive
          */
         public Builder optLiarBan(Duration ban) {
             this.liarBan = positive(ban, "liarBan");
