@@ -6,6 +6,7 @@ import io.github.layershuffle.api.ModelConfig;
 import io.github.layershuffle.onnx.runtime.Manifest;
 import io.github.layershuffle.onnx.runtime.RuntimeOptions;
 import io.github.layershuffle.samples.swarm.client.Hop;
+import io.github.layershuffle.samples.swarm.client.Mismatch;
 import io.github.layershuffle.samples.swarm.client.ServerAddress;
 import io.github.layershuffle.samples.swarm.client.SwarmClient;
 import io.github.layershuffle.samples.swarm.client.SwarmException;
@@ -25,6 +26,9 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReferenceArray;
+import java.util.function.Consumer;
 import java.util.function.IntConsumer;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -50,8 +54,19 @@ public final class BenchRun {
     private final BlockServer[] servers;
     private final int[] ports;
     private final Parts[] parts;
+    private final Misconduct misconduct;
+    private final Consumer<SwarmClient.Builder> clientSetup;
+    private final boolean mixedThreads;
+    /** How each server lies now (null: honestly), switched at dispatch. */
+    private final AtomicReferenceArray<Misbehaviour.Lie> lying;
+    private final AtomicInteger liesTold = new AtomicInteger();
 
-    private BenchRun(Path export, LabeledImages data, BenchOptions options, FaultSchedule schedule) {
+    private BenchRun(Path export, LabeledImages data, BenchOptions options, FaultSchedule schedule,
+                     Misconduct misconduct, Consumer<SwarmClient.Builder> clientSetup, boolean mixedThreads) {
+        this.misconduct = misconduct;
+        this.clientSetup = clientSetup;
+        this.mixedThreads = mixedThreads;
+        this.lying = new AtomicReferenceArray<>(options.servers());
         this.export = export;
         this.config = Manifest.read(export).config();
         this.data = data;
@@ -82,13 +97,43 @@ public final class BenchRun {
      */
     public static BenchResult run(Path export, LabeledImages data, ExecutionPolicy policy, BenchOptions options,
                                   FaultSchedule schedule, IntConsumer progress) {
+        return run(export, data, policy, options, schedule, Misconduct.none(), b -> { }, false, progress);
+    }
+
+    /**
+     * Runs the bench for one export with slow and lying servers beside the kills.
+     *
+     * @param misconduct   which servers are slow, and when which one lies
+     * @param clientSetup  adds to the client's builder: verification, routing, budget
+     * @param mixedThreads odd servers run one ONNX Runtime thread more than even ones (honest disagreement)
+     * @param progress     told the number of requests finished so far, from the threads that finish them
+     * @throws IllegalArgumentException as {@link #run(Path, LabeledImages, ExecutionPolicy, BenchOptions,
+     *                                  FaultSchedule, IntConsumer)}, or if a slow or lying server is not in the swarm
+     * @throws LayerShuffleException    if the export does not load or a server cannot start
+     */
+    public static BenchResult run(Path export, LabeledImages data, ExecutionPolicy policy, BenchOptions options,
+                                  FaultSchedule schedule, Misconduct misconduct,
+                                  Consumer<SwarmClient.Builder> clientSetup, boolean mixedThreads,
+                                  IntConsumer progress) {
         Objects.requireNonNull(policy, "policy");
+        Objects.requireNonNull(clientSetup, "clientSetup");
+        for (int s : misconduct.slow()) {
+            if (s >= options.servers()) {
+                throw new IllegalArgumentException("slow server " + s + " is not among the " + options.servers());
+            }
+        }
+        for (Misconduct.Spell spell : misconduct.spells()) {
+            if (spell.server() >= options.servers()) {
+                throw new IllegalArgumentException("lying server " + spell.server() + " is not among the "
+                        + options.servers());
+            }
+        }
         Objects.requireNonNull(progress, "progress");
         if (schedule.servers() != options.servers()) {
             throw new IllegalArgumentException("the fault schedule is for " + schedule.servers()
                     + " servers, the bench starts " + options.servers());
         }
-        BenchRun run = new BenchRun(export, data, options, schedule);
+        BenchRun run = new BenchRun(export, data, options, schedule, misconduct, clientSetup, mixedThreads);
         if (run.config.imageSize() != data.rows() || run.config.imageSize() != data.cols()) {
             throw new IllegalArgumentException("export " + export + " takes " + run.config.imageSize() + "x"
                     + run.config.imageSize() + " images, the data set has " + data.rows() + "x" + data.cols());
@@ -113,9 +158,11 @@ public final class BenchRun {
             }
             List<ServerAddress> addresses = Arrays.stream(ports).mapToObj(p -> new ServerAddress("127.0.0.1", p))
                     .toList();
-            try (SwarmClient client = SwarmClient.builder().servers(addresses).optModelDir(export)
+            SwarmClient.Builder builder = SwarmClient.builder().servers(addresses).optModelDir(export)
                     .optFaultMode(options.faultMode()).optDeadline(options.deadline())
-                    .optHopTimeout(options.hopTimeout()).optSeed(options.seed()).connect()) {
+                    .optHopTimeout(options.hopTimeout()).optSeed(options.seed());
+            clientSetup.accept(builder);
+            try (SwarmClient client = builder.connect()) {
                 int limit = Math.min(options.images(), data.size());
                 for (int w = 0; w < options.warmup(); w++) {
                     int from = (w * options.batch()) % limit;
@@ -145,6 +192,9 @@ public final class BenchRun {
                             restartFailures++;
                         }
                     }
+                    for (int s = 0; s < servers.length; s++) {
+                        lying.set(s, misconduct.lie(s, r));
+                    }
                     int from = r * options.batch();
                     int to = Math.min(limit, from + options.batch());
                     int request = r;
@@ -171,7 +221,7 @@ public final class BenchRun {
             }
         }
         return outcomes.summarise(export.toString(), config.variant().id(), dispatched, requests - dispatched,
-                kills, restarts, restartFailures, Duration.ofNanos(System.nanoTime() - start));
+                kills, restarts, restartFailures, Duration.ofNanos(System.nanoTime() - start), liesTold.get());
     }
 
     private SwarmResult classify(SwarmClient client, ExecutionPolicy policy, int from, int to) {
@@ -181,8 +231,18 @@ public final class BenchRun {
     }
 
     private BlockServer start(int s, int port) {
-        return BlockServer.builder().host(export, parts[s]).optAddress("127.0.0.1").optPort(port)
-                .optName("server-" + s).optRuntimeOptions(runtime).optMaxBatch(options.batch()).start();
+        RuntimeOptions r = mixedThreads && s % 2 == 1 ? RuntimeOptions.builder()
+                .intraOpThreads(Math.max(1, options.ortThreads()) + 1).interOpThreads(1).build() : runtime;
+        BlockServer.Builder b = BlockServer.builder().host(export, parts[s]).optAddress("127.0.0.1").optPort(port)
+                .optName("server-" + s).optRuntimeOptions(r).optMaxBatch(options.batch());
+        if (misconduct.isSlow(s)) {
+            b.optInterceptor(Misbehaviour.slow(misconduct.slowMicros(), () -> true));
+        }
+        for (Misbehaviour.Lie lie : Misbehaviour.Lie.values()) {
+            b.optInterceptor(Misbehaviour.lying(lie, parts[s].blocks(), misconduct.seed() * 31 + s,
+                    () -> lying.get(s) == lie, liesTold));
+        }
+        return b.start();
     }
 
     /** Starts server {@code s} again on its port, retrying briefly while the port is still held. */
@@ -226,6 +286,12 @@ public final class BenchRun {
         private final int[] correct;
         private final int[] skipped;
         private final int[] failedHops;
+        private final int[] checks;
+        private final int[] caught;
+        private final int[] flagged;
+        private final int[] unverified;
+        private final boolean[] budgetStopped;
+        private final double[] agreed;
         private final boolean[] done;
         private int finished;
 
@@ -237,6 +303,12 @@ public final class BenchRun {
             correct = new int[requests];
             skipped = new int[requests];
             failedHops = new int[requests];
+            checks = new int[requests];
+            caught = new int[requests];
+            flagged = new int[requests];
+            unverified = new int[requests];
+            budgetStopped = new boolean[requests];
+            agreed = new double[requests];
             done = new boolean[requests];
         }
 
@@ -245,10 +317,16 @@ public final class BenchRun {
             SwarmResult result = null;
             String error = null;
             int hopsFailed = 0;
+            List<Hop> hops = List.of();
+            List<Mismatch> mismatches = List.of();
             try {
                 result = call.get();
+                hops = result.hops();
+                mismatches = result.mismatches();
             } catch (SwarmException e) {
                 error = e.reason().name();
+                hops = e.hops();
+                mismatches = e.mismatches();
                 hopsFailed = (int) e.hops().stream().filter(h -> h.outcome() == Hop.Outcome.FAILED).count();
                 LOG.debug("request {} failed: {}; hops {}", r, e.getMessage(), e.hops());
             } catch (RuntimeException e) {
@@ -256,7 +334,16 @@ public final class BenchRun {
                 LOG.warn("request {} failed unexpectedly", r, e);
             }
             double millis = (System.nanoTime() - t0) / 1e6;
+            int lied = (int) hops.stream().filter(h -> h.outcome() == Hop.Outcome.LIED).count();
+            int checked = (int) hops.stream().filter(h -> h.outcome() == Hop.Outcome.CHECKED).count() + lied;
+            int unresolved = (int) mismatches.stream().filter(m -> !m.resolved()).count();
+            int alone = (int) hops.stream().filter(h -> h.outcome() == Hop.Outcome.OK
+                    && Hop.UNVERIFIED.equals(h.detail())).count();
             synchronized (this) {
+                checks[r] = checked;
+                caught[r] = lied;
+                flagged[r] = unresolved;
+                unverified[r] = alone;
                 imageCount[r] = to - from;
                 latency[r] = millis;
                 if (result != null) {
@@ -267,6 +354,8 @@ public final class BenchRun {
                     blocks[r] = result.ran().size();
                     skipped[r] = result.skipped().size();
                     failedHops[r] = result.failedHops();
+                    budgetStopped[r] = result.budgetStopped();
+                    agreed[r] = result.agreedMaxDifference();
                 } else {
                     failure[r] = error;
                     failedHops[r] = hopsFailed;
@@ -281,7 +370,13 @@ public final class BenchRun {
         }
 
         synchronized BenchResult summarise(String name, String variant, int dispatched, int notDispatched, int kills,
-                                           int restarts, int restartFailures, Duration wall) {
+                                           int restarts, int restartFailures, Duration wall, int liesTold) {
+            long verificationCalls = 0;
+            long liesCaught = 0;
+            long liesFlagged = 0;
+            long unverifiedHops = 0;
+            int budgetStops = 0;
+            double agreedMax = 0;
             int answered = 0;
             int failed = 0;
             long images = 0;
@@ -302,6 +397,12 @@ public final class BenchRun {
                     continue;
                 }
                 hopsFailed += failedHops[r];
+                verificationCalls += checks[r];
+                liesCaught += caught[r];
+                liesFlagged += flagged[r];
+                unverifiedHops += unverified[r];
+                budgetStops += budgetStopped[r] ? 1 : 0;
+                agreedMax = Math.max(agreedMax, agreed[r]);
                 if (failure[r] != null) {
                     failed++;
                     imagesFailed += imageCount[r];
@@ -322,7 +423,8 @@ public final class BenchRun {
                 sorted.length == 0 ? Double.NaN : sorted[sorted.length - 1]};
             return new BenchResult(name, variant, dispatched, answered, failed, notDispatched, reasons, images, right,
                     imagesFailed, pct, answered == 0 ? Double.NaN : (double) blockSum / answered,
-                    answered == 0 ? 0 : min, max, skippedBlocks, hopsFailed, kills, restarts, restartFailures, wall);
+                    answered == 0 ? 0 : min, max, skippedBlocks, hopsFailed, kills, restarts, restartFailures, wall,
+                    liesTold, liesCaught, liesFlagged, verificationCalls, unverifiedHops, budgetStops, agreedMax);
         }
     }
 

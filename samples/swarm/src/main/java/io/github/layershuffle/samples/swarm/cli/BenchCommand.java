@@ -4,6 +4,10 @@ import io.github.layershuffle.samples.swarm.bench.BenchOptions;
 import io.github.layershuffle.samples.swarm.bench.BenchResult;
 import io.github.layershuffle.samples.swarm.bench.BenchRun;
 import io.github.layershuffle.samples.swarm.bench.FaultSchedule;
+import io.github.layershuffle.samples.swarm.bench.Misbehaviour;
+import io.github.layershuffle.samples.swarm.bench.Misconduct;
+import io.github.layershuffle.samples.swarm.client.SwarmClient;
+import io.github.layershuffle.samples.swarm.client.Verify;
 import io.github.layershuffle.samples.swarm.data.LabeledImages;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -12,6 +16,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -24,7 +29,8 @@ import picocli.CommandLine.Parameters;
  */
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = "Classify Fashion-MNIST test images through block servers on 127.0.0.1 while killing and "
-                + "restarting them on a seeded schedule; compare exports under the same faults.",
+                + "restarting them, slowing some and making some lie, on a seeded schedule; compare exports under "
+                + "the same faults.",
         footer = {"", "Example: swarm bench exports/shuffle exports/baseline --servers 4 --replicas 2 --images 2000"})
 final class BenchCommand implements Callable<Integer> {
 
@@ -74,6 +80,34 @@ final class BenchCommand implements Callable<Integer> {
             description = "Requests run first with every server up, not measured. Default: ${DEFAULT-VALUE}.")
     int warmup;
 
+    @Option(names = "--slow", defaultValue = "0",
+            description = "Servers (drawn from --seed) that add --slow-ms to every call. Default: ${DEFAULT-VALUE}.")
+    int slow;
+
+    @Option(names = "--slow-ms", defaultValue = "5",
+            description = "Latency a slow server adds per call, in ms. Default: ${DEFAULT-VALUE}.")
+    double slowMs;
+
+    @Option(names = "--lie-every", defaultValue = "0",
+            description = "Mean requests between lying spells (a server drawn from --seed lies about its blocks' "
+                    + "outputs for --lie-for requests); 0 for none. Default: ${DEFAULT-VALUE}.")
+    int lieEvery;
+
+    @Option(names = "--lie-for", defaultValue = "10", description = "Requests a spell lasts. Default: ${DEFAULT-VALUE}.")
+    int lieFor;
+
+    @Option(names = "--lies", defaultValue = "scale,noise,other-block", split = ",",
+            description = "How liars lie: scale (x1.1), noise (1% Gaussian), other-block. Default: ${DEFAULT-VALUE}.")
+    List<String> lies;
+
+    @Option(names = "--liar-ban-ms", defaultValue = "1000",
+            description = "How long the client bans a server caught lying. Default: ${DEFAULT-VALUE}.")
+    long liarBanMs;
+
+    @Option(names = "--mixed-threads",
+            description = "Odd servers run one ONNX Runtime thread more (measures honest disagreement).")
+    boolean mixedThreads;
+
     @Option(names = "--data", defaultValue = "/usr/share/datasets/fashion-mnist",
             description = "Directory of t10k-images-idx3-ubyte.gz and t10k-labels-idx1-ubyte.gz. Default: ${DEFAULT-VALUE}.")
     Path data;
@@ -97,12 +131,26 @@ final class BenchCommand implements Callable<Integer> {
                 options.faultMode(), faults.deadlineMs, faults.hopTimeoutMs);
         System.out.printf(Locale.ROOT, "fault schedule (seed %d): %d kills %s%n", seed, schedule.kills(),
                 schedule.events().size() <= 12 ? schedule.events() : schedule.events().subList(0, 12) + "...");
+        Misconduct misconduct = Misconduct.generate(seed, servers, options.requests(), slow,
+                Math.round(slowMs * 1000), lieEvery, lieFor, lies.stream().map(Misbehaviour.Lie::parse).toList());
+        Verify verify = faults.verifyMode();
+        Duration budget = faults.budget();
+        System.out.printf(Locale.ROOT, "misconduct: %s; verify %s (tolerance %s), routing %s%s%n", misconduct, verify,
+                faults.tolerance, policy.routing(), budget == null ? "" : ", budget " + faults.budget);
+        Consumer<SwarmClient.Builder> setup = b -> {
+            b.optVerify(verify).optVerifyTolerance(faults.tolerance).optRouting(policy.routing())
+                    .optLiarBan(Duration.ofMillis(liarBanMs));
+            if (budget != null) {
+                b.optBudget(budget);
+            }
+        };
         List<BenchResult> results = new ArrayList<>();
         for (Path export : exports) {
             System.out.println("running " + export + " ...");
             AtomicInteger shown = new AtomicInteger();
             int total = options.requests();
-            BenchResult r = BenchRun.run(export, test, policy.policy(), options, schedule, done -> {
+            BenchResult r = BenchRun.run(export, test, policy.policy(), options, schedule, misconduct, setup,
+                    mixedThreads, done -> {
                 int tenth = done * 10 / Math.max(1, total);
                 if (tenth > shown.get() && shown.getAndSet(tenth) < tenth) {
                     System.err.printf(Locale.ROOT, "  %d%% (%d/%d requests)%n", tenth * 10, done, total);
@@ -138,6 +186,14 @@ final class BenchCommand implements Callable<Integer> {
                 r.blocksMin(), r.blocksMax()));
         row("blocks skipped", results, r -> String.valueOf(r.skippedBlocks()));
         row("failed calls", results, r -> String.valueOf(r.failedHops()));
+        row("lies told", results, r -> String.valueOf(r.liesTold()));
+        row("  caught / flagged / missed", results, r -> r.liesCaught() + " / " + r.liesFlagged() + " / "
+                + r.liesMissed());
+        row("verification calls / req", results, r -> String.format(Locale.ROOT, "%.2f",
+                (double) r.verificationCalls() / Math.max(1, r.dispatched())));
+        row("unverified hops (one host)", results, r -> String.valueOf(r.unverifiedHops()));
+        row("agreeing outputs max diff", results, r -> String.format(Locale.ROOT, "%.3g", r.agreedMaxDifference()));
+        row("stopped by the budget", results, r -> String.valueOf(r.budgetStops()));
         row("kills / restarts", results, r -> r.kills() + " / " + r.restarts()
                 + (r.restartFailures() > 0 ? " (" + r.restartFailures() + " failed)" : ""));
         row("wall time s", results, r -> String.format(Locale.ROOT, "%.1f", r.wall().toMillis() / 1000.0));

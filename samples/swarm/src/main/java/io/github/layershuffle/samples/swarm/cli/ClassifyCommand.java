@@ -22,7 +22,8 @@ import picocli.CommandLine.Option;
 /** {@code swarm classify}: Fashion-MNIST test images through running block servers, one line per request. */
 @Command(name = "classify", mixinStandardHelpOptions = true,
         description = "Classify test images through running block servers and show the route of each request.",
-        footer = {"", "Example: swarm classify --servers 127.0.0.1:50051,127.0.0.1:50052 --policy random --count 4"})
+        footer = {"", "Example: swarm classify --servers 127.0.0.1:50051,127.0.0.1:50052 --plaintext --policy random --count 4",
+            "         swarm classify --servers swarm-0.swarm:50051 --tls-ca ca.pem --verify replicate:2 --policy adaptive"})
 final class ClassifyCommand implements Callable<Integer> {
 
     static final class Servers {
@@ -73,6 +74,9 @@ final class ClassifyCommand implements Callable<Integer> {
     @Mixin
     FaultOptions faults;
 
+    @Mixin
+    SecurityOptions security;
+
     @Override
     public Integer call() {
         List<ServerAddress> addresses = servers.file != null ? ServerAddress.read(servers.file)
@@ -82,7 +86,12 @@ final class ClassifyCommand implements Callable<Integer> {
         }
         LabeledImages images = LabeledImages.read(data, set);
         SwarmClient.Builder b = SwarmClient.builder().servers(addresses).optFaultMode(faults.mode())
-                .optDeadline(faults.deadline()).optHopTimeout(faults.hopTimeout()).optSeed(seed);
+                .optDeadline(faults.deadline()).optHopTimeout(faults.hopTimeout()).optSeed(seed)
+                .optSecurity(security.client()).optVerify(faults.verifyMode()).optVerifyTolerance(faults.tolerance)
+                .optRouting(policy.routing());
+        if (faults.budget() != null) {
+            b.optBudget(faults.budget());
+        }
         if (model != null) {
             if (Files.isDirectory(Path.of(model))) {
                 b.optModelDir(Path.of(model));
@@ -97,8 +106,9 @@ final class ClassifyCommand implements Callable<Integer> {
         int total = 0;
         try (SwarmClient client = b.connect()) {
             ModelConfig c = client.config();
-            System.out.printf(Locale.ROOT, "model %s (%s, %d blocks) on %d servers, policy %s, fault mode %s%n",
-                    client.model(), c.variant(), c.depth(), addresses.size(), policy.describe(), client.faultMode());
+            System.out.printf(Locale.ROOT, "model %s (%s, %d blocks) on %d servers, policy %s, fault mode %s, "
+                    + "verify %s%s%n", client.model(), c.variant(), c.depth(), addresses.size(), policy.describe(),
+                    client.faultMode(), faults.verifyMode(), faults.budget() == null ? "" : ", budget " + faults.budget);
             if (health) {
                 client.health(Duration.ofSeconds(1)).forEach((a, s) -> System.out.println("  " + a + " " + s));
             }
@@ -121,8 +131,14 @@ final class ClassifyCommand implements Callable<Integer> {
                     }
                     System.out.printf(Locale.ROOT, "#%d-%d %s | planned %s ran %s | %s | %.1f ms%n", from, to - 1,
                             labels, r.planned(), r.ran(), r.route(), r.elapsed().toNanos() / 1e6);
+                    r.mismatches().forEach(m -> System.out.println("    mismatch " + m));
+                    if (r.budgetStopped()) {
+                        System.out.println("    budget: " + r.ran().size() + " of " + r.planned().size()
+                                + " blocks ran");
+                    }
                     if (r.failedHops() > 0 || !r.skipped().isEmpty()) {
-                        r.hops().stream().filter(h -> h.outcome() != Hop.Outcome.OK)
+                        r.hops().stream().filter(h -> h.outcome() == Hop.Outcome.FAILED
+                                        || h.outcome() == Hop.Outcome.SKIPPED)
                                 .forEach(h -> System.out.println("    " + h));
                     }
                 } catch (SwarmException e) {

@@ -1,18 +1,22 @@
 package io.github.layershuffle.samples.swarm.cli;
 
 import io.github.layershuffle.onnx.runtime.RuntimeOptions;
+import io.github.layershuffle.samples.swarm.security.ServerSecurity;
 import io.github.layershuffle.samples.swarm.server.BlockServer;
 import io.github.layershuffle.samples.swarm.server.Parts;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code swarm server}: hosts parts of one or more exports until stopped (SIGTERM or Ctrl-C). */
 @Command(name = "server", mixinStandardHelpOptions = true,
         description = "Run a block server until stopped.",
-        footer = {"", "Example: swarm server --host exports/shuffle=stem,head,0-5 --port 50051"})
+        footer = {"", "Example: swarm server --host exports/shuffle=stem,head,0-5 --port 50051 \\",
+            "          --tls-cert server.pem --tls-key server.key --require-client-cert --tls-ca ca.pem",
+            "         swarm server --host exports/shuffle --plaintext      (127.0.0.1 only)"})
 final class ServerCommand implements Callable<Integer> {
 
     @Option(names = "--host", required = true, paramLabel = "DIR[=PARTS]",
@@ -21,9 +25,16 @@ final class ServerCommand implements Callable<Integer> {
                     + "same family.")
     List<String> hosts;
 
-    @Option(names = "--address", defaultValue = "127.0.0.1",
-            description = "Address to bind; 0.0.0.0 to serve other machines. Default: ${DEFAULT-VALUE}.")
+    @Option(names = {"--bind", "--address"}, paramLabel = "ADDRESS",
+            description = "Address to bind. Default: 0.0.0.0 (every interface) with TLS, 127.0.0.1 with --plaintext.")
     String address;
+
+    @Option(names = "--require-client-cert",
+            description = "Mutual TLS: refuse clients without a certificate signed by --tls-ca.")
+    boolean requireClientCert;
+
+    @Mixin
+    SecurityOptions security;
 
     @Option(names = "--port", defaultValue = "50051", description = "Port; 0 picks a free one. Default: ${DEFAULT-VALUE}.")
     int port;
@@ -38,9 +49,17 @@ final class ServerCommand implements Callable<Integer> {
             description = "ONNX Runtime intra-op threads per session; 0 lets it choose. Default: ${DEFAULT-VALUE}.")
     int ortThreads;
 
+    /** {@code --bind} if given, else every interface under TLS and loopback only for plaintext. */
+    static String bindAddress(String given, ServerSecurity security) {
+        return given != null ? given : security.isPlaintext() ? "127.0.0.1" : "0.0.0.0";
+    }
+
     @Override
     public Integer call() throws InterruptedException {
-        BlockServer.Builder b = BlockServer.builder().optAddress(address).optPort(port).optMaxBatch(maxBatch)
+        ServerSecurity sec = security.server(requireClientCert);
+        String bind = bindAddress(address, sec);
+        BlockServer.Builder b = BlockServer.builder().optAddress(bind).optPort(port).optMaxBatch(maxBatch)
+                .optSecurity(sec)
                 .optRuntimeOptions(RuntimeOptions.builder().intraOpThreads(ortThreads).build());
         if (name != null) {
             b.optName(name);
@@ -52,7 +71,7 @@ final class ServerCommand implements Callable<Integer> {
         }
         BlockServer server = b.start();
         Runtime.getRuntime().addShutdownHook(new Thread(server::close, "swarm-server-shutdown"));
-        System.out.println("serving on " + server.target() + " as " + server.name());
+        System.out.println("serving on " + server.target() + " as " + server.name() + ", " + sec);
         server.hosted().forEach(line -> System.out.println("  " + line));
         server.awaitTermination();
         return 0;

@@ -15,10 +15,13 @@ import io.grpc.CallOptions;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ClientCalls;
+import java.nio.FloatBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -27,10 +30,12 @@ import org.slf4j.LoggerFactory;
 /**
  * One request through the swarm: stem, the blocks of the plan, head, each hop on a server chosen among those that
  * host the part and are not banned. The one place where the {@link FaultMode}, the deadline, retries with
- * backoff and bans are applied.
+ * backoff, bans, {@link Verify verification}, {@link Routing adaptive order} and the budget are applied.
  */
 final class Call {
     private static final Logger LOG = LoggerFactory.getLogger(Call.class);
+    /** Extra servers asked when the outputs of a hop split without a majority. */
+    private static final int MAX_TIEBREAKS = 2;
 
     private final Router router;
     private final List<String> labels;
@@ -40,7 +45,15 @@ final class Call {
     private final SplittableRandom rng;
     private final long start = System.nanoTime();
     private final long deadlineAt;
+    private final long budgetAt;
     private final List<Hop> hops = new ArrayList<>();
+    private final List<Mismatch> mismatches = new ArrayList<>();
+    /** The largest difference between outputs that agreed: honest disagreement, measured. */
+    private double agreedMaxDifference;
+
+    /** One server's checked answer to a hop. */
+    private record Reply(Peer peer, Tensor tensor, FloatBuffer values, long micros) {
+    }
 
     Call(Router router, List<String> labels, ClientSettings settings, ExecutionPlan planned, int batch,
          SplittableRandom rng) {
@@ -51,6 +64,7 @@ final class Call {
         this.batch = batch;
         this.rng = rng;
         this.deadlineAt = start + settings.deadline().toNanos();
+        this.budgetAt = settings.budget() == null ? 0 : start + settings.budget().toNanos();
     }
 
     SwarmResult run(Tensor pixels) {
@@ -58,8 +72,17 @@ final class Call {
         long[] tokens = {batch, c.tokenCount(), c.width()};
         Tensor x = hop(Stage.STEM, -1, -1, pixels, tokens);
         List<Integer> ran = new ArrayList<>();
-        for (int i = 0; i < planned.size(); i++) {
-            int block = planned.block(i);
+        List<Integer> remaining = new ArrayList<>(planned.blocks());
+        boolean orderFree = router.orderFree();
+        boolean budgetStop = false;
+        while (!remaining.isEmpty()) {
+            int pick = orderFree ? soonest(remaining) : 0;
+            int block = remaining.get(pick);
+            if (budgetAt != 0 && ran.size() >= settings.minBlocks() && !fits(block)) {
+                budgetStop = true;
+                break;
+            }
+            remaining.remove(pick);
             Tensor y = hop(Stage.BLOCK, block, ran.size(), x, tokens);
             if (y != null) {
                 x = y;
@@ -73,34 +96,154 @@ final class Call {
         Tensor logits = hop(Stage.HEAD, -1, -1, x, new long[] {batch, c.classes()});
         float[][] rows = Activations.decode(logits, "logits", new long[] {batch, c.classes()}, batch).rows();
         return new SwarmResult(rows, labels, planned, new ExecutionPlan(planned.blockCount(), ran), hops,
-                Duration.ofNanos(System.nanoTime() - start));
+                mismatches, agreedMaxDifference, budgetStop, Duration.ofNanos(System.nanoTime() - start));
+    }
+
+    /** The index in {@code remaining} of the block whose server is expected to answer soonest (the first on a tie). */
+    private int soonest(List<Integer> remaining) {
+        int best = 0;
+        long bestNanos = Long.MAX_VALUE;
+        for (int i = 0; i < remaining.size(); i++) {
+            long e = router.expectedNanos(Stage.BLOCK, remaining.get(i));
+            if (e < bestNanos) {
+                best = i;
+                bestNanos = e;
+            }
+        }
+        return best;
+    }
+
+    /** Whether {@code block} and then the head are expected to be done before the budget runs out. */
+    private boolean fits(int block) {
+        long next = router.expectedNanos(Stage.BLOCK, block);
+        long head = router.expectedNanos(Stage.HEAD, -1);
+        // no server up for it: its hop skips or fails at once, the budget is not what stops it
+        next = next == Long.MAX_VALUE ? 0 : next;
+        head = head == Long.MAX_VALUE ? 0 : head;
+        return System.nanoTime() + next + head <= budgetAt;
     }
 
     /**
-     * Runs one part on some server.
+     * Runs one part on some server, and on more servers as {@link Verify} asks.
      *
-     * @return the checked output, or {@code null} if the block was left out
+     * @return the output, or {@code null} if the block was left out
      */
     private Tensor hop(Stage stage, int block, int slot, Tensor input, long[] expected) {
+        Set<Peer> asked = new HashSet<>();
+        Reply first = attempt(stage, block, slot, input, expected, asked);
+        if (first == null) {
+            return null;
+        }
+        int extra = settings.verify().extraCalls(rng);
+        if (extra == 0) {
+            record(stage, block, slot, first, Outcome.OK, "");
+            return first.tensor();
+        }
+        List<Reply> replies = new ArrayList<>(List.of(first));
+        for (int i = 0; i < extra; i++) {
+            Reply r = replica(stage, block, slot, input, expected, asked);
+            if (r == null) {
+                break;
+            }
+            replies.add(r);
+        }
+        if (replies.size() == 1) {
+            record(stage, block, slot, first, Outcome.OK, Hop.UNVERIFIED);
+            return first.tensor();
+        }
+        return settle(stage, block, slot, input, expected, replies, asked);
+    }
+
+    /** Compares the replies, asks for tie-breakers, bans the outvoted; the majority's output or a skip. */
+    private Tensor settle(Stage stage, int block, int slot, Tensor input, long[] expected, List<Reply> replies,
+                          Set<Peer> asked) {
+        List<List<Reply>> groups = Agreement.groups(replies, Reply::values, settings.tolerance());
+        int tiebreaks = 0;
+        while (Agreement.majority(groups, replies.size()) == null && tiebreaks++ < MAX_TIEBREAKS) {
+            Reply r = replica(stage, block, slot, input, expected, asked);
+            if (r == null) {
+                break;
+            }
+            replies.add(r);
+            groups = Agreement.groups(replies, Reply::values, settings.tolerance());
+        }
+        for (List<Reply> g : groups) {
+            for (int i = 1; i < g.size(); i++) {
+                agreedMaxDifference = Math.max(agreedMaxDifference, Agreement.maxDifference(g.get(0).values(),
+                        g.get(i).values()));
+            }
+        }
+        if (groups.size() == 1) {
+            for (Reply r : replies) {
+                record(stage, block, slot, r, r == replies.get(0) ? Outcome.OK : Outcome.CHECKED, "");
+            }
+            return replies.get(0).tensor();
+        }
+        List<Reply> majority = Agreement.majority(groups, replies.size());
+        String part = part(stage, block);
+        if (majority == null) {
+            double diff = 0;
+            for (int i = 1; i < groups.size(); i++) {
+                diff = Math.max(diff, Agreement.maxDifference(groups.get(0).get(0).values(),
+                        groups.get(i).get(0).values()));
+            }
+            List<String> servers = replies.stream().map(r -> r.peer().name()).toList();
+            mismatches.add(new Mismatch(stage, block, slot, List.of(), servers, diff, false));
+            String why = "the outputs of " + servers + " for " + part + " differ by up to " + diff
+                    + " and no majority agrees";
+            replies.forEach(r -> record(stage, block, slot, r, Outcome.FAILED, why));
+            LOG.warn("{}", why);
+            if (stage == Stage.BLOCK && settings.faultMode().skipsBlocks()) {
+                return skip(block, why);
+            }
+            throw fail(Reason.OUTPUTS_DISAGREE, why);
+        }
+        FloatBuffer truth = majority.get(0).values();
+        double diff = 0;
+        List<String> outvoted = new ArrayList<>();
+        for (Reply r : replies) {
+            if (majority.contains(r)) {
+                record(stage, block, slot, r, r == majority.get(0) ? Outcome.OK : Outcome.CHECKED, "");
+            } else {
+                double d = Agreement.maxDifference(truth, r.values());
+                diff = Math.max(diff, d);
+                outvoted.add(r.peer().name());
+                String why = part + " differed from " + majority.size() + " other server(s) by " + d;
+                record(stage, block, slot, r, Outcome.LIED, why);
+                r.peer().condemn(why, settings.liarBan());
+            }
+        }
+        mismatches.add(new Mismatch(stage, block, slot, majority.stream().map(r -> r.peer().name()).toList(),
+                outvoted, diff, true));
+        return majority.get(0).tensor();
+    }
+
+    /**
+     * The first server that runs the part, with retries, backoff and bans as the fault mode says.
+     *
+     * @return its reply, or {@code null} if the block was left out
+     */
+    private Reply attempt(Stage stage, int block, int slot, Tensor input, long[] expected, Set<Peer> asked) {
         FaultMode mode = settings.faultMode();
         boolean isBlock = stage == Stage.BLOCK;
         boolean mayStop = isBlock && mode.skipsBlocks();
         boolean maySubstitute = mode != FaultMode.FAIL && (!isBlock || mode.substitutesBlocks());
-        String part = isBlock ? "block " + block : "the " + stage.name().toLowerCase(Locale.ROOT);
+        String part = part(stage, block);
         int attempts = 0;
         int waits = 0;
         String lastFailure = "";
         while (true) {
-            List<Peer> candidates = router.candidates(stage, block, rng, deadlineAt, false);
+            List<Peer> candidates = router.candidates(stage, block, rng, deadlineAt, false, Set.of());
             if (candidates.isEmpty()) {
                 // every host of the part is banned: probe them, one may be back
-                candidates = router.candidates(stage, block, rng, deadlineAt, true);
+                candidates = router.candidates(stage, block, rng, deadlineAt, true, Set.of());
             }
             if (candidates.isEmpty()) {
                 String why = "no server hosting " + part + " is up" + (lastFailure.isEmpty() ? "" : " (last: "
                         + lastFailure + ")");
                 if (mayStop) {
-                    return skip(block, why);
+                    skip(block, why);
+                    return null;
                 }
                 if (maySubstitute && waits < settings.maxAttempts() - 1 && backoff(waits++)) {
                     continue;
@@ -108,52 +251,100 @@ final class Call {
                 throw fail(Reason.NO_SERVER, why + "; servers: " + router.servers());
             }
             Peer peer = candidates.get(0);
-            long now = System.nanoTime();
-            long remaining = deadlineAt - now;
-            if (remaining <= 0) {
-                throw fail(Reason.DEADLINE_EXCEEDED, "the deadline of " + settings.deadline().toMillis()
-                        + " ms passed before " + part);
-            }
-            long timeout = Math.min(settings.hopTimeout().toNanos(), remaining);
             attempts++;
-            String failure;
-            try {
-                Tensor out = send(peer, stage, block, slot, input, timeout);
-                Activations.decode(out, part + " output from " + peer.name(), expected, batch);
-                peer.succeeded();
-                hops.add(new Hop(stage, block, slot, peer.name(), Outcome.OK, "", micros(now)));
-                return out;
-            } catch (StatusRuntimeException e) {
-                Status s = e.getStatus();
-                failure = s.getCode() + (s.getDescription() == null ? "" : ": " + s.getDescription());
-                if (s.getCode() == Status.Code.DEADLINE_EXCEEDED && timeout == remaining) {
-                    hops.add(new Hop(stage, block, slot, peer.name(), Outcome.FAILED, failure, micros(now)));
-                    throw fail(Reason.DEADLINE_EXCEEDED, "the deadline of " + settings.deadline().toMillis()
-                            + " ms passed while " + peer.name() + " ran " + part);
-                }
-                if (s.getCode() == Status.Code.NOT_FOUND) {
-                    peer.forget();
-                }
-            } catch (IllegalArgumentException e) {
-                failure = "garbage response: " + e.getMessage();
+            Answer answer = call(peer, stage, block, slot, input, expected);
+            if (answer.reply() != null) {
+                asked.add(peer);
+                return answer.reply();
             }
-            lastFailure = peer.name() + ": " + failure;
-            hops.add(new Hop(stage, block, slot, peer.name(), Outcome.FAILED, failure, micros(now)));
-            Duration ban = peer.ban(failure, settings.banInitial(), settings.banMax(), System.nanoTime());
-            LOG.debug("{} failed on {} ({}); banned for {} ms", part, peer.name(), failure, ban.toMillis());
+            lastFailure = peer.name() + ": " + answer.failure();
             if (mode == FaultMode.FAIL) {
                 throw fail(Reason.HOP_FAILED, part + " failed on " + lastFailure);
             }
             if (isBlock && mode == FaultMode.SKIP) {
-                return skip(block, "its server failed: " + lastFailure);
+                skip(block, "its server failed: " + lastFailure);
+                return null;
             }
             if (attempts >= settings.maxAttempts()) {
                 if (mayStop) {
-                    return skip(block, attempts + " attempts failed, last: " + lastFailure);
+                    skip(block, attempts + " attempts failed, last: " + lastFailure);
+                    return null;
                 }
                 throw fail(Reason.NO_SERVER, part + " failed on " + attempts + " attempts, last: " + lastFailure);
             }
         }
+    }
+
+    /** Another server's reply to the part, for verification: each server not asked yet is tried once. */
+    private Reply replica(Stage stage, int block, int slot, Tensor input, long[] expected, Set<Peer> asked) {
+        while (true) {
+            List<Peer> candidates = router.candidates(stage, block, rng, deadlineAt, false, asked);
+            if (candidates.isEmpty()) {
+                return null;
+            }
+            Peer peer = candidates.get(0);
+            asked.add(peer);
+            Answer answer = call(peer, stage, block, slot, input, expected);
+            if (answer.reply() != null) {
+                return answer.reply();
+            }
+        }
+    }
+
+    /** A call's checked reply, or why it failed. */
+    private record Answer(Reply reply, String failure) {
+    }
+
+    /**
+     * One call to one server: its checked reply; or, after recording the failed hop and banning the server, why.
+     *
+     * @throws SwarmException if the request's deadline passed
+     */
+    private Answer call(Peer peer, Stage stage, int block, int slot, Tensor input, long[] expected) {
+        String part = part(stage, block);
+        long now = System.nanoTime();
+        long remaining = deadlineAt - now;
+        if (remaining <= 0) {
+            throw fail(Reason.DEADLINE_EXCEEDED, "the deadline of " + settings.deadline().toMillis()
+                    + " ms passed before " + part);
+        }
+        long timeout = Math.min(settings.hopTimeout().toNanos(), remaining);
+        String failure;
+        peer.callStarted();
+        boolean ended = false;
+        try {
+            Tensor out = send(peer, stage, block, slot, input, timeout);
+            peer.callEnded(stage, System.nanoTime() - now);
+            ended = true;
+            FloatBuffer values = Activations.decode(out, part + " output from " + peer.name(), expected, batch).data();
+            peer.succeeded();
+            return new Answer(new Reply(peer, out, values, micros(now)), null);
+        } catch (StatusRuntimeException e) {
+            Status s = e.getStatus();
+            failure = s.getCode() + (s.getDescription() == null ? "" : ": " + s.getDescription());
+            if (s.getCode() == Status.Code.DEADLINE_EXCEEDED && timeout == remaining) {
+                hops.add(new Hop(stage, block, slot, peer.name(), Outcome.FAILED, failure, micros(now)));
+                throw fail(Reason.DEADLINE_EXCEEDED, "the deadline of " + settings.deadline().toMillis()
+                        + " ms passed while " + peer.name() + " ran " + part);
+            }
+            if (s.getCode() == Status.Code.NOT_FOUND) {
+                peer.forget();
+            }
+        } catch (IllegalArgumentException e) {
+            failure = "garbage response: " + e.getMessage();
+        } finally {
+            if (!ended) {
+                peer.callEnded(stage, System.nanoTime() - now);
+            }
+        }
+        hops.add(new Hop(stage, block, slot, peer.name(), Outcome.FAILED, failure, micros(now)));
+        Duration ban = peer.ban(failure, settings.banInitial(), settings.banMax(), System.nanoTime());
+        LOG.debug("{} failed on {} ({}); banned for {} ms", part, peer.name(), failure, ban.toMillis());
+        return new Answer(null, failure);
+    }
+
+    private void record(Stage stage, int block, int slot, Reply r, Outcome outcome, String detail) {
+        hops.add(new Hop(stage, block, slot, r.peer().name(), outcome, detail, r.micros()));
     }
 
     private Tensor send(Peer peer, Stage stage, int block, int slot, Tensor input, long timeoutNanos) {
@@ -168,6 +359,10 @@ final class Call {
             case HEAD -> ClientCalls.blockingUnaryCall(peer.channel(), SwarmMethods.HEAD, options,
                     HeadRequest.newBuilder().setExportId(model).setTokens(input).build()).getTensor();
         };
+    }
+
+    private static String part(Stage stage, int block) {
+        return stage == Stage.BLOCK ? "block " + block : "the " + stage.name().toLowerCase(Locale.ROOT);
     }
 
     private Tensor skip(int block, String why) {
@@ -194,7 +389,7 @@ final class Call {
     }
 
     private SwarmException fail(Reason reason, String message) {
-        return new SwarmException(reason, message, planned, hops);
+        return new SwarmException(reason, message, planned, hops, mismatches);
     }
 
     private static long micros(long since) {

@@ -14,6 +14,8 @@ import java.util.Locale;
  * @param micros  how long the call took, in microseconds (0 when skipped)
  */
 public record Hop(Stage stage, int block, int slot, String server, Outcome outcome, String detail, long micros) {
+    /** The detail of an OK hop that {@link Verify} wanted checked but no other server could run. */
+    public static final String UNVERIFIED = "unverified: no other server could run it";
 
     /** The parts of a model a request runs. */
     public enum Stage {
@@ -32,7 +34,11 @@ public record Hop(Stage stage, int block, int slot, String server, Outcome outco
         /** The call failed, timed out, or returned a tensor of the wrong shape; the server was banned. */
         FAILED,
         /** The block was left out. */
-        SKIPPED
+        SKIPPED,
+        /** A second opinion asked by {@link Verify}: it agreed with the output used. */
+        CHECKED,
+        /** The server's output was outvoted by a majority of others ({@link Verify}); the server was banned. */
+        LIED
     }
 
     /** The part, e.g. {@code stem}, {@code 3}, {@code head}. */
@@ -47,6 +53,8 @@ public record Hop(Stage stage, int block, int slot, String server, Outcome outco
             case OK -> part() + "@" + server;
             case FAILED -> part() + "@" + server + " FAILED (" + detail + ")";
             case SKIPPED -> part() + " SKIPPED (" + detail + ")";
+            case CHECKED -> part() + "@" + server + " CHECKED";
+            case LIED -> part() + "@" + server + " LIED (" + detail + ")";
         };
     }
 }

@@ -19,6 +19,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -59,6 +60,11 @@ final class Peer implements AutoCloseable {
     private boolean probeFailed;
     private int failures;
     private String problem = "";
+    /** Until when the server is banned for lying (System.nanoTime), 0 if it was not caught; guarded by this. */
+    private long condemnedUntil;
+    /** Smoothed call latency per stage in nanoseconds, 0 until the first call; guarded by this. */
+    private final long[] latency = new long[Hop.Stage.values().length];
+    private final AtomicInteger inFlight = new AtomicInteger();
 
     Peer(ServerAddress address, Function<ServerAddress, ManagedChannel> channels) {
         this.address = address;
@@ -152,7 +158,52 @@ final class Peer implements AutoCloseable {
         }
     }
 
+    /** A call to this server starts. */
+    void callStarted() {
+        inFlight.incrementAndGet();
+    }
+
+    /** A call that started ended after {@code nanos} (failed calls count too: a server that times out is slow). */
+    synchronized void callEnded(Hop.Stage stage, long nanos) {
+        inFlight.decrementAndGet();
+        long old = latency[stage.ordinal()];
+        latency[stage.ordinal()] = Math.max(1, old == 0 ? nanos : (long) (0.7 * old + 0.3 * nanos));
+    }
+
+    /**
+     * When a call of {@code stage} sent now is expected back, in nanoseconds: its smoothed latency times one plus
+     * the calls in flight; 0 for a server not timed yet, so that it is tried.
+     */
+    synchronized long expectedNanos(Hop.Stage stage) {
+        return latency[stage.ordinal()] * (1 + inFlight.get());
+    }
+
+    /**
+     * The server returned outputs that a majority outvoted: it gets no traffic, not even a health probe, for
+     * {@code ban}; a success elsewhere does not shorten it.
+     */
+    synchronized void condemn(String why, Duration ban) {
+        long now = System.nanoTime();
+        long until = now + Math.min(ban.toNanos(), Long.MAX_VALUE / 4);
+        condemnedUntil = until == 0 ? 1 : until;
+        bannedUntil = Math.max(bannedUntil, condemnedUntil);
+        failures++;
+        problem = why;
+        LOG.warn("server {} banned for {} s for lying: {}", name, ban.toSeconds(), why);
+    }
+
+    synchronized boolean condemned() {
+        return condemned(System.nanoTime());
+    }
+
+    private boolean condemned(long now) {
+        return condemnedUntil != 0 && now - condemnedUntil < 0;
+    }
+
     synchronized State state(long now) {
+        if (condemned(now)) {
+            return State.BANNED;
+        }
         if (bannedUntil == 0) {
             return State.USABLE;
         }
@@ -180,7 +231,7 @@ final class Peer implements AutoCloseable {
 
     /** Whether no health probe of this server failed in the last {@code interval} nanoseconds. */
     synchronized boolean mayProbe(long now, long interval) {
-        return !probeFailed || now - probeFailedAt >= interval;
+        return !condemned(now) && !probeFailed || now - probeFailedAt >= interval;
     }
 
     /** A health probe failed now. */
@@ -191,12 +242,18 @@ final class Peer implements AutoCloseable {
 
     /** A ban ran out and the health probe said SERVING: the server may take traffic, its record still stands. */
     synchronized void unban() {
+        if (condemned(System.nanoTime())) {
+            return;
+        }
         bannedUntil = 0;
         probeFailed = false;
     }
 
     /** A call succeeded: the record is cleared. */
     synchronized void succeeded() {
+        if (condemned(System.nanoTime())) {
+            return;
+        }
         bannedUntil = 0;
         failures = 0;
         probeFailed = false;

@@ -5,7 +5,9 @@ import io.github.layershuffle.samples.swarm.client.Hop.Stage;
 import io.grpc.StatusRuntimeException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
+import java.util.Set;
 import java.util.SplittableRandom;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -49,9 +51,13 @@ final class Router {
      * early: a ban steers traffic to the other copies, it must not fail a request that a restarted server could
      * serve.
      */
-    List<Peer> candidates(Stage stage, int block, SplittableRandom rng, long deadlineAt, boolean lastResort) {
+    List<Peer> candidates(Stage stage, int block, SplittableRandom rng, long deadlineAt, boolean lastResort,
+                          Set<Peer> exclude) {
         List<Peer> out = new ArrayList<>();
         for (Peer p : peers) {
+            if (exclude.contains(p) || p.condemned()) {
+                continue;
+            }
             long now = System.nanoTime();
             Peer.State state = p.state(now);
             if (deadlineAt - now <= 0 || state == Peer.State.BANNED
@@ -80,7 +86,31 @@ final class Router {
             int j = rng.nextInt(i + 1);
             out.set(i, out.set(j, out.get(i)));
         }
+        if (settings.routing() == Routing.ADAPTIVE) {
+            // stable: servers expected equally soon stay in random order
+            out.sort(Comparator.comparingLong(p -> p.expectedNanos(stage)));
+        }
         return out;
+    }
+
+    /**
+     * The soonest any server that may take the part now (not banned, hosting it) is expected to answer it, in
+     * nanoseconds (0 for a server not timed yet); {@link Long#MAX_VALUE} if none may. No probes, no calls.
+     */
+    long expectedNanos(Stage stage, int block) {
+        long now = System.nanoTime();
+        long best = Long.MAX_VALUE;
+        for (Peer p : peers) {
+            if (p.state(now) != Peer.State.BANNED && p.hosts(model, stage, block)) {
+                best = Math.min(best, p.expectedNanos(stage));
+            }
+        }
+        return best;
+    }
+
+    /** Whether blocks may run in any order: adaptive routing of a model trained with shuffled blocks. */
+    boolean orderFree() {
+        return settings.routing() == Routing.ADAPTIVE && config.variant().shuffles();
     }
 
     /** Whether the server hosts the part, or might (it has not said what it hosts yet). */

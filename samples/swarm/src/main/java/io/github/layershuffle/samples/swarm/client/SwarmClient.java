@@ -7,9 +7,10 @@ import io.github.layershuffle.api.ModelConfig;
 import io.github.layershuffle.samples.swarm.proto.Tensor;
 import io.github.layershuffle.samples.swarm.wire.Activations;
 import io.github.layershuffle.samples.swarm.wire.ExportId;
+import io.github.layershuffle.samples.swarm.security.ClientSecurity;
 import io.grpc.Grpc;
-import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
+import io.grpc.ManagedChannelBuilder;
 import io.grpc.StatusRuntimeException;
 import java.nio.FloatBuffer;
 import java.nio.file.Path;
@@ -48,9 +49,22 @@ import java.util.stream.IntStream;
  * out (the next block runs in its slot), or the request fails. Every request ends within its deadline, with a
  * {@link SwarmResult} or a {@link SwarmException} that names the reason and carries the hops tried.
  *
+ * <p>{@link Builder#optSecurity(ClientSecurity)} sets TLS, a client certificate and a bearer token (default
+ * plaintext). {@link Builder#optVerify(Verify)} checks servers against each other and bans liars;
+ * {@link Builder#optRouting(Routing)} picks blocks and servers by expected latency; {@link Builder#optBudget(Duration)}
+ * runs blocks only while the next one is expected to fit (anytime inference).
+ *
  * <p>Thread-safe: any number of threads may call {@code classify} at once. {@link #close()} is idempotent.
  */
 public final class SwarmClient implements AutoCloseable {
+    /**
+     * The default {@link Builder#optVerifyTolerance(double) verify tolerance}, 1e-3 relative. Measured (docs/SWARM.md):
+     * honest servers on one machine returned identical outputs (largest difference 0 over 1,000 images, four
+     * replicas, one and two ONNX Runtime threads); the bench's lies differed by 0.017 to 0.35. Servers on other CPUs
+     * or ONNX Runtime builds were not measured: if honest ones disagree, {@link SwarmResult#agreedMaxDifference()}
+     * shows by how much, and the tolerance can be raised.
+     */
+    public static final double DEFAULT_TOLERANCE = 1e-3;
     private final List<Peer> peers;
     private final Router router;
     private final String model;
@@ -180,6 +194,12 @@ public final class SwarmClient implements AutoCloseable {
         private long seed = System.nanoTime();
         private int maxMessageBytes = 256 << 20;
         private Duration connectTimeout = Duration.ofSeconds(2);
+        private ClientSecurity security = ClientSecurity.plaintext();
+        private Verify verify = Verify.none();
+        private double tolerance = DEFAULT_TOLERANCE;
+        private Routing routing = Routing.PLAN;
+        private Duration budget;
+        private Duration liarBan = Duration.ofHours(1);
 
         private Builder() {
         }
@@ -285,6 +305,61 @@ public final class SwarmClient implements AutoCloseable {
             return this;
         }
 
+        /** TLS, a client certificate and a bearer token; default {@link ClientSecurity#plaintext()}. */
+        public Builder optSecurity(ClientSecurity security) {
+            this.security = Objects.requireNonNull(security, "security");
+            return this;
+        }
+
+        /** How outputs are checked against other servers; default {@link Verify#none()}. */
+        public Builder optVerify(Verify verify) {
+            this.verify = Objects.requireNonNull(verify, "verify");
+            return this;
+        }
+
+        /**
+         * The relative tolerance within which two servers' outputs agree: {@code max |a - b| <= tolerance *
+         * max(1, max |a|)}. Default {@value #DEFAULT_TOLERANCE}, see {@link #DEFAULT_TOLERANCE}.
+         *
+         * @throws IllegalArgumentException if not in (0, 1)
+         */
+        public Builder optVerifyTolerance(double tolerance) {
+            if (!(tolerance > 0 && tolerance < 1)) {
+                throw new IllegalArgumentException("verify tolerance must be in (0, 1), was " + tolerance);
+            }
+            this.tolerance = tolerance;
+            return this;
+        }
+
+        /**
+         * How long a server outvoted by a majority ({@link Verify}) gets no traffic, not even a health probe; default
+         * an hour. It is probed like any banned server afterwards, and caught again if it still lies.
+         *
+         * @throws IllegalArgumentException if not positive
+         */
+        public Builder optLiarBan(Duration ban) {
+            this.liarBan = positive(ban, "liarBan");
+            return this;
+        }
+
+        /** How blocks are ordered and servers chosen; default {@link Routing#PLAN}. */
+        public Builder optRouting(Routing routing) {
+            this.routing = Objects.requireNonNull(routing, "routing");
+            return this;
+        }
+
+        /**
+         * Anytime inference: a block runs only while it and then the head are expected (by the servers' smoothed
+         * latencies) to be done within {@code budget} of the request's start; then the head runs. At least
+         * {@link #optMinBlocks(int)} blocks run regardless. Default: none, every planned block runs.
+         *
+         * @throws IllegalArgumentException if not positive
+         */
+        public Builder optBudget(Duration budget) {
+            this.budget = positive(budget, "budget");
+            return this;
+        }
+
         /** The largest response read, in bytes; default 256 MiB. */
         public Builder optMaxMessageBytes(int bytes) {
             if (bytes < 1024) {
@@ -307,13 +382,27 @@ public final class SwarmClient implements AutoCloseable {
                 throw new IllegalStateException("call servers(...) before connect()");
             }
             ClientSettings settings = new ClientSettings(faultMode, deadline, hopTimeout, maxAttempts, backoffInitial,
-                    backoffMax, banInitial, banMax, minBlocks);
+                    backoffMax, banInitial, banMax, minBlocks, verify, tolerance, routing, budget,
+                    liarBan);
             List<Peer> peers = new ArrayList<>();
             int maxBytes = maxMessageBytes;
-            Function<ServerAddress, ManagedChannel> channels = a -> Grpc.newChannelBuilderForAddress(a.host(), a.port(),
-                    InsecureChannelCredentials.create()).maxInboundMessageSize(maxBytes).build();
-            for (ServerAddress a : servers) {
-                peers.add(new Peer(a, channels));
+            ClientSecurity sec = security;
+            io.grpc.ChannelCredentials credentials = sec.credentials();
+            Function<ServerAddress, ManagedChannel> channels = a -> {
+                ManagedChannelBuilder<?> b = Grpc.newChannelBuilderForAddress(a.host(), a.port(), credentials)
+                        .maxInboundMessageSize(maxBytes);
+                sec.token().ifPresent(t -> b.intercept(t.clientInterceptor()));
+                sec.serverName().ifPresent(b::overrideAuthority);
+                return b.build();
+            };
+            try {
+                for (ServerAddress a : servers) {
+                    peers.add(new Peer(a, channels));
+                }
+            } catch (IllegalArgumentException e) {
+                // netty parses the PEM files when the first channel is built
+                peers.forEach(Peer::close);
+                throw new LayerShuffleException("cannot use " + sec + ": " + e.getMessage(), e);
             }
             try {
                 List<String> problems = new ArrayList<>();
@@ -380,7 +469,8 @@ public final class SwarmClient implements AutoCloseable {
 
     @Override
     public String toString() {
-        return "SwarmClient[model=" + model + ", " + peers.size() + " servers, " + settings.faultMode()
+        return "SwarmClient[model=" + model + ", " + peers.size() + " servers, " + settings.faultMode() + ", verify "
+                + settings.verify() + ", " + settings.routing()
                 + (closed.get() ? ", closed" : "") + "]";
     }
 }

@@ -20,18 +20,27 @@ public final class SwarmException extends LayerShuffleException {
         /** A hop failed and the fault mode does not allow going on ({@link FaultMode#FAIL}). */
         HOP_FAILED,
         /** Fewer blocks ran than the client requires. */
-        TOO_FEW_BLOCKS
+        TOO_FEW_BLOCKS,
+        /** Servers returned different outputs for a hop that could not be left out, and no majority agreed. */
+        OUTPUTS_DISAGREE
     }
 
     private final Reason reason;
     private final transient ExecutionPlan planned;
     private final transient List<Hop> hops;
+    private final transient List<Mismatch> mismatches;
 
-    SwarmException(Reason reason, String message, ExecutionPlan planned, List<Hop> hops) {
+    SwarmException(Reason reason, String message, ExecutionPlan planned, List<Hop> hops, List<Mismatch> mismatches) {
         super(reason + ": " + message);
         this.reason = reason;
         this.planned = planned;
         this.hops = List.copyOf(hops);
+        this.mismatches = List.copyOf(mismatches);
+    }
+
+    /** The mismatches {@link Verify} found before the failure. */
+    public List<Mismatch> mismatches() {
+        return mismatches == null ? List.of() : mismatches;
     }
 
     /** Why the request failed. */

@@ -10,7 +10,8 @@ import java.util.stream.Collectors;
 
 /**
  * What one swarm request produced: the logits of its batch, the plan the policy drew, the plan that actually ran
- * (the planned blocks minus those left out, each in the slot it ran in), and every hop on the way, with the server
+ * (the planned blocks that ran, each in the slot it ran in: under adaptive routing in the order chosen, under a
+ * budget only as many as fitted), the mismatches verification found, and every hop on the way, with the server
  * that ran it. Immutable; accessors return copies.
  *
  * <pre>{@code
@@ -24,10 +25,16 @@ public final class SwarmResult {
     private final ExecutionPlan planned;
     private final ExecutionPlan ran;
     private final List<Hop> hops;
+    private final List<Mismatch> mismatches;
+    private final boolean budgetStopped;
+    private final double agreedMaxDifference;
     private final Duration elapsed;
 
     SwarmResult(float[][] logits, List<String> labels, ExecutionPlan planned, ExecutionPlan ran, List<Hop> hops,
-                Duration elapsed) {
+                List<Mismatch> mismatches, double agreedMaxDifference, boolean budgetStopped, Duration elapsed) {
+        this.agreedMaxDifference = agreedMaxDifference;
+        this.mismatches = List.copyOf(mismatches);
+        this.budgetStopped = budgetStopped;
         this.logits = Objects.requireNonNull(logits, "logits");
         this.labels = List.copyOf(labels);
         this.planned = Objects.requireNonNull(planned, "planned");
@@ -46,7 +53,7 @@ public final class SwarmResult {
         return ran;
     }
 
-    /** The planned blocks that were left out, in plan order. */
+    /** The planned blocks that did not run (left out, or stopped by the budget), in plan order. */
     public List<Integer> skipped() {
         List<Integer> skipped = new ArrayList<>(planned.blocks());
         skipped.removeAll(ran.blocks());
@@ -62,6 +69,36 @@ public final class SwarmResult {
     public List<String> blockServers() {
         return hops.stream().filter(h -> h.stage() == Hop.Stage.BLOCK && h.outcome() == Hop.Outcome.OK)
                 .map(Hop::server).toList();
+    }
+
+    /** The hops whose servers disagreed ({@link Verify}), with the servers and the largest difference. */
+    public List<Mismatch> mismatches() {
+        return mismatches;
+    }
+
+    /**
+     * The largest absolute difference between outputs of one hop that agreed within the tolerance (0 when no hop
+     * was checked): how far honest servers disagree, measured.
+     */
+    public double agreedMaxDifference() {
+        return agreedMaxDifference;
+    }
+
+    /** Whether the budget stopped the blocks before the plan ran out ({@link #ran()} says how many ran). */
+    public boolean budgetStopped() {
+        return budgetStopped;
+    }
+
+    /** The calls made to check outputs ({@link Verify}): second opinions and tie-breakers, agreeing or not. */
+    public int verificationCalls() {
+        return (int) hops.stream().filter(h -> h.outcome() == Hop.Outcome.CHECKED
+                || h.outcome() == Hop.Outcome.LIED).count();
+    }
+
+    /** The hops {@link Verify} wanted checked that ran on one server only, no other being up to check them. */
+    public int unverifiedHops() {
+        return (int) hops.stream().filter(h -> h.outcome() == Hop.Outcome.OK && Hop.UNVERIFIED.equals(h.detail()))
+                .count();
     }
 
     /** How many calls failed and were retried elsewhere or ended in a skip. */
@@ -120,6 +157,7 @@ public final class SwarmResult {
     @Override
     public String toString() {
         return "SwarmResult[batch=" + logits.length + ", planned=" + planned + ", ran=" + ran + ", route=" + route()
-                + ", predicted=" + predictedLabels() + "]";
+                + ", predicted=" + predictedLabels() + (mismatches.isEmpty() ? "" : ", mismatches=" + mismatches)
+                + (budgetStopped ? ", stopped by the budget" : "") + "]";
     }
 }

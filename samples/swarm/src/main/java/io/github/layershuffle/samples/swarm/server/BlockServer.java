@@ -5,7 +5,8 @@ import io.github.layershuffle.onnx.runtime.LayerShuffleModel;
 import io.github.layershuffle.onnx.runtime.RuntimeOptions;
 import io.github.layershuffle.samples.swarm.wire.ExportId;
 import io.github.layershuffle.samples.swarm.wire.SwarmMethods;
-import io.grpc.InsecureServerCredentials;
+import io.github.layershuffle.api.ModelConfig;
+import io.github.layershuffle.samples.swarm.security.ServerSecurity;
 import io.grpc.Server;
 import io.grpc.ServerInterceptor;
 import io.grpc.ServerInterceptors;
@@ -46,6 +47,14 @@ import org.slf4j.LoggerFactory;
  * manifest and hashes; requests run single blocks with {@code model.block(i).apply(tokens, slot)}. Every
  * activation that arrives is checked against the export's config before it reaches ONNX Runtime.
  *
+ * <p>Security: {@link Builder#optSecurity(ServerSecurity)} sets TLS, mutual TLS and a bearer token; the default is
+ * plaintext on 127.0.0.1. The token guards the block service, not the health service (Kubernetes probes carry no
+ * token; health says only SERVING or not). Limits: the largest request read derives from the hosted configs and
+ * the batch limit (with headroom), not gRPC's 256 MiB default; at most {@link Builder#optMaxConcurrentCalls(int)}
+ * block-service calls are held at once, so that many large requests cannot exhaust direct memory; export ids
+ * longer than 64 characters are refused. Signed exports: see
+ * {@link ExportCheck}.
+ *
  * <p>Thread-safe. {@link #close()} reports NOT_SERVING, stops taking calls, waits briefly for calls in flight and
  * closes the models; it is idempotent.
  */
@@ -57,9 +66,14 @@ public final class BlockServer implements AutoCloseable {
     private final List<Hosted> hosted;
     private final String name;
     private final AtomicBoolean closed = new AtomicBoolean();
+    private final int maxMessageBytes;
+    private final int maxConcurrentCalls;
 
-    private BlockServer(Server server, HealthStatusManager health, List<Hosted> hosted, String name) {
+    private BlockServer(Server server, HealthStatusManager health, List<Hosted> hosted, String name,
+                        int maxMessageBytes, int maxConcurrentCalls) {
         this.server = server;
+        this.maxMessageBytes = maxMessageBytes;
+        this.maxConcurrentCalls = maxConcurrentCalls;
         this.health = health;
         this.hosted = List.copyOf(hosted);
         this.name = name;
@@ -89,6 +103,16 @@ public final class BlockServer implements AutoCloseable {
     /** One line per hosted export: its id, directory, variant and parts. */
     public List<String> hosted() {
         return hosted.stream().map(Hosted::toString).toList();
+    }
+
+    /** The largest request the server reads, in bytes (given, or derived from the hosted configs). */
+    public int maxMessageBytes() {
+        return maxMessageBytes;
+    }
+
+    /** The most block-service calls the server holds at once. */
+    public int maxConcurrentCalls() {
+        return maxConcurrentCalls;
     }
 
     /** Whether {@link #close()} was called. */
@@ -144,7 +168,10 @@ public final class BlockServer implements AutoCloseable {
         private String name;
         private RuntimeOptions runtimeOptions = RuntimeOptions.defaults();
         private int maxBatch = 256;
-        private int maxMessageBytes = 256 << 20;
+        private int maxMessageBytes;
+        private int maxConcurrentCalls;
+        private ServerSecurity security = ServerSecurity.plaintext();
+        private ExportCheck exportCheck = dir -> { };
         private final List<ServerInterceptor> interceptors = new ArrayList<>();
 
         private Builder() {
@@ -218,7 +245,8 @@ public final class BlockServer implements AutoCloseable {
         }
 
         /**
-         * The largest request the server reads, in bytes; default 256 MiB.
+         * The largest request the server reads, in bytes; by default the largest stem or block request of a full
+         * batch ({@link #optMaxBatch(int)}) of any hosted export, plus 1/16 and 64 KiB of headroom.
          *
          * @throws IllegalArgumentException if below 1024
          */
@@ -227,6 +255,36 @@ public final class BlockServer implements AutoCloseable {
                 throw new IllegalArgumentException("maxMessageBytes must be at least 1024, was " + bytes);
             }
             this.maxMessageBytes = bytes;
+            return this;
+        }
+
+        /**
+         * The most block-service calls held at once over all connections; more are refused with
+         * RESOURCE_EXHAUSTED before their message is read. By default as many requests of the largest size as fit
+         * in a quarter of the JVM's maximum memory (the default cap of direct memory), between 2 and 64.
+         *
+         * @throws IllegalArgumentException if below 1
+         */
+        public Builder optMaxConcurrentCalls(int calls) {
+            if (calls < 1) {
+                throw new IllegalArgumentException("maxConcurrentCalls must be at least 1, was " + calls);
+            }
+            this.maxConcurrentCalls = calls;
+            return this;
+        }
+
+        /** TLS, mutual TLS and the bearer token; default {@link ServerSecurity#plaintext()}. */
+        public Builder optSecurity(ServerSecurity security) {
+            this.security = Objects.requireNonNull(security, "security");
+            return this;
+        }
+
+        /**
+         * A check run on each export directory before it is loaded; one that throws keeps the server from starting.
+         * The hook for signed exports, see {@link ExportCheck}. Default: none.
+         */
+        public Builder optExportCheck(ExportCheck check) {
+            this.exportCheck = Objects.requireNonNull(check, "check");
             return this;
         }
 
@@ -242,8 +300,8 @@ public final class BlockServer implements AutoCloseable {
          * @throws IllegalStateException    if no export was given
          * @throws IllegalArgumentException if a part names a block the export does not have, an export is given
          *                                  twice under two paths, or the exports are of different families
-         * @throws LayerShuffleException    if an export does not load (naming the file at fault) or the port cannot
-         *                                  be bound
+         * @throws LayerShuffleException    if an export does not load or fails the {@link ExportCheck} (naming the
+         *                                  file at fault), a TLS file cannot be used, or the port cannot be bound
          */
         public BlockServer start() {
             if (exports.isEmpty()) {
@@ -268,11 +326,24 @@ public final class BlockServer implements AutoCloseable {
                 }
                 HealthStatusManager health = new HealthStatusManager();
                 BlockService service = new BlockService(byId, maxBatch);
-                Server server = NettyServerBuilder.forAddress(new InetSocketAddress(address, port),
-                                InsecureServerCredentials.create())
-                        .addService(ServerInterceptors.intercept(service.definition(), interceptors))
+                int maxBytes = maxMessageBytes > 0 ? maxMessageBytes : derivedMaxMessageBytes(byId.values());
+                int maxCalls = maxConcurrentCalls > 0 ? maxConcurrentCalls : derivedMaxCalls(maxBytes);
+                // the last interceptor runs first: the token, then the cap on calls held, then the caller's
+                List<ServerInterceptor> chain = new ArrayList<>(interceptors);
+                chain.add(new CallLimiter(maxCalls));
+                security.token().ifPresent(t -> chain.add(t.serverInterceptor()));
+                NettyServerBuilder nb;
+                try {
+                    nb = NettyServerBuilder.forAddress(new InetSocketAddress(address, port), security.credentials());
+                } catch (IllegalArgumentException e) {
+                    // netty parses the PEM files here
+                    throw new LayerShuffleException("cannot use " + security + ": " + e.getMessage(), e);
+                }
+                Server server = nb
+                        .addService(ServerInterceptors.intercept(service.definition(), chain))
                         .addService(health.getHealthService())
-                        .maxInboundMessageSize(maxMessageBytes)
+                        .maxInboundMessageSize(maxBytes)
+                        .maxInboundMetadataSize(16 << 10)
                         .build()
                         .start();
                 // named after the port actually bound, before the first call can ask
@@ -280,8 +351,10 @@ public final class BlockServer implements AutoCloseable {
                 service.name(actual);
                 health.setStatus("", ServingStatus.SERVING);
                 health.setStatus(SwarmMethods.SERVICE_NAME, ServingStatus.SERVING);
-                BlockServer started = new BlockServer(server, health, List.copyOf(byId.values()), actual);
-                LOG.info("block server {} serving {}", actual, started.hosted());
+                BlockServer started = new BlockServer(server, health, List.copyOf(byId.values()), actual,
+                        maxBytes, maxCalls);
+                LOG.info("block server {} ({}, requests up to {} bytes, {} calls at once) serving {}", actual,
+                        security, maxBytes, maxCalls, started.hosted());
                 return started;
             } catch (IOException e) {
                 byId.values().forEach(h -> h.model().close());
@@ -306,7 +379,31 @@ public final class BlockServer implements AutoCloseable {
             return host + ":" + bound.getPort();
         }
 
+        /** The largest stem or block request of a full batch, plus 1/16 and 64 KiB (ids, shapes, framing). */
+        private int derivedMaxMessageBytes(Iterable<Hosted> exports) {
+            long largest = 0;
+            for (Hosted h : exports) {
+                ModelConfig c = h.config();
+                long pixels = (long) c.channels() * c.imageSize() * c.imageSize();
+                long tokens = (long) c.tokenCount() * c.width();
+                largest = Math.max(largest, 4L * maxBatch * Math.max(pixels, tokens));
+            }
+            long bytes = largest + largest / 16 + (64 << 10);
+            if (bytes > Integer.MAX_VALUE) {
+                throw new IllegalArgumentException("a batch of " + maxBatch + " needs requests of " + bytes
+                        + " bytes, more than gRPC can take (" + Integer.MAX_VALUE + "); lower optMaxBatch");
+            }
+            return (int) bytes;
+        }
+
+        /** Requests of the largest size that fit in a quarter of the JVM's maximum memory, in [2, 64]. */
+        private static int derivedMaxCalls(int maxBytes) {
+            long budget = Runtime.getRuntime().maxMemory() / 4;
+            return (int) Math.max(2, Math.min(64, budget / maxBytes));
+        }
+
         private Hosted load(Path dir, Parts parts) {
+            exportCheck.check(dir);
             String id = ExportId.of(dir);
             LayerShuffleModel model = LayerShuffleModel.load(dir, runtimeOptions);
             try {

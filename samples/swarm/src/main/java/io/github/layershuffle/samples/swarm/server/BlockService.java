@@ -33,6 +33,8 @@ import org.slf4j.LoggerFactory;
  * shutdown with {@code UNAVAILABLE}.
  */
 final class BlockService {
+    /** The longest export id a request may name; ids are 16 hex digits ({@code ExportId}). */
+    static final int MAX_EXPORT_ID_LENGTH = 64;
     private static final Logger LOG = LoggerFactory.getLogger(BlockService.class);
 
     private final Map<String, Hosted> exports;
@@ -119,6 +121,10 @@ final class BlockService {
     }
 
     private Hosted export(String id) {
+        if (id.length() > MAX_EXPORT_ID_LENGTH) {
+            throw new IllegalArgumentException("export id of " + id.length() + " characters is longer than the "
+                    + MAX_EXPORT_ID_LENGTH + " allowed");
+        }
         Hosted h = exports.get(id);
         if (h == null) {
             throw notFound("server " + name + " does not host export '" + id + "'; it hosts " + exports.keySet());

@@ -63,6 +63,30 @@ class BenchRunTest {
     }
 
     @Test
+    void lyingSpellsAreCountedAndCaughtUnderReplicateAndMissedWithoutVerification() {
+        BenchOptions options = new BenchOptions(3, 3, 48, 4, 1, Duration.ofSeconds(60), FaultMode.SUBSTITUTE_OR_SKIP,
+                Duration.ofSeconds(5), Duration.ofSeconds(2), 1, 1, 1);
+        Misconduct m = Misconduct.generate(3, 3, options.requests(), 1, 1_000, 2, 3,
+                java.util.List.of(Misbehaviour.Lie.values()));
+        assertThat(m.spells()).isNotEmpty();
+        assertThat(Misconduct.generate(3, 3, options.requests(), 1, 1_000, 2, 3,
+                java.util.List.of(Misbehaviour.Lie.values()))).as("seeded").isEqualTo(m);
+        BenchResult caught = BenchRun.run(shuffle, data, ExecutionPolicy.random(1), options, FaultSchedule.none(3), m,
+                b -> b.optVerify(io.github.layershuffle.samples.swarm.client.Verify.replicate(2))
+                        .optLiarBan(Duration.ofMillis(1)), true, d -> { });
+        assertThat(caught.answered()).isEqualTo(12);
+        assertThat(caught.liesTold()).isPositive();
+        assertThat(caught.liesCaught()).isEqualTo(caught.liesTold());
+        assertThat(caught.liesMissed()).isZero();
+        assertThat(caught.verificationCalls()).isPositive();
+        BenchResult blind = BenchRun.run(shuffle, data, ExecutionPolicy.random(1), options, FaultSchedule.none(3), m,
+                b -> { }, false, d -> { });
+        assertThat(blind.liesTold()).isPositive();
+        assertThat(blind.liesMissed()).isEqualTo(blind.liesTold());
+        assertThat(blind.verificationCalls()).isZero();
+    }
+
+    @Test
     void refusesAScheduleForAnotherSwarmAndImagesOfAnotherSize() {
         BenchOptions options = new BenchOptions(2, 1, 8, 4, 1, Duration.ofSeconds(10), FaultMode.SKIP,
                 Duration.ofSeconds(2), Duration.ofSeconds(1), 1, 1, 2);

@@ -36,12 +36,17 @@ public final class TinySwarm {
 
     /** A server on 127.0.0.1 and {@code port} hosting {@code parts} of {@code export}. */
     public static BlockServer server(Path export, String parts, int port, ServerInterceptor... interceptors) {
+        return builder(export, parts, port, interceptors).start();
+    }
+
+    /** A builder of a server on 127.0.0.1 and {@code port} hosting {@code parts} of {@code export}, to add to. */
+    public static BlockServer.Builder builder(Path export, String parts, int port, ServerInterceptor... interceptors) {
         BlockServer.Builder b = BlockServer.builder().host(export, Parts.parse(parts)).optPort(port)
                 .optRuntimeOptions(RuntimeOptions.builder().intraOpThreads(1).build());
         for (ServerInterceptor i : interceptors) {
             b.optInterceptor(i);
         }
-        return b.start();
+        return b;
     }
 
     /** The addresses of these servers. */
