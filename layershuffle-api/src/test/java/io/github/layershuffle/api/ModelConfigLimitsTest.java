@@ -50,7 +50,8 @@ class ModelConfigLimitsTest {
     void imageSizesWhoseTokenCountWouldWrapAreRefused() {
         // 4096 / 1 per side is 16.7 million tokens; in int arithmetic (65536 / 1)^2 once wrapped to 0 patches.
         for (int[] sizes : new int[][] {{4096, 1}, {4096, 2}, {2048, 1}, {3000, 10}}) {
-            String json = with("imageSize", sizes[0]).replaceFirst("\"patchSize\" : \\d+", "\"patchSize\" : " + sizes[1]);
+            String json = with("imageSize", sizes[0])
+                    .replaceFirst("\"patchSize\" : \\d+", "\"patchSize\" : " + sizes[1]);
             assertThatThrownBy(() -> ModelConfig.fromJson(json)).as(sizes[0] + "/" + sizes[1])
                     .isInstanceOf(LayerShuffleException.class).hasMessageContaining("tokens")
                     .hasMessageContaining("limit of " + ModelConfig.MAX_TOKENS);
@@ -98,7 +99,8 @@ class ModelConfigLimitsTest {
     @Test
     void anOversizedConfigFileIsRefusedBeforeItIsRead(@TempDir Path dir) throws Exception {
         Path file = dir.resolve("config.json");
-        Files.writeString(file, SMALL.replace("{", "{\"pad\" : \"" + "x".repeat((int) ModelConfig.MAX_JSON_BYTES) + "\","));
+        String pad = "x".repeat((int) ModelConfig.MAX_JSON_BYTES);
+        Files.writeString(file, SMALL.replace("{", "{\"pad\" : \"" + pad + "\","));
         assertThatThrownBy(() -> ModelConfig.read(file)).isInstanceOf(LayerShuffleException.class)
                 .hasMessageContaining(file.toString()).hasMessageContaining("" + ModelConfig.MAX_JSON_BYTES);
     }
