@@ -12,7 +12,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
-import java.util.function.Function;
 
 /**
  * The shape and training variant of a Vision Transformer: one JSON form, shared by checkpoints and exports.
@@ -75,10 +74,41 @@ public record ModelConfig(
     /** The version of the JSON form this library writes; it reads this version and older. */
     public static final int FORMAT_VERSION = 1;
 
+    // Upper limits, checked before anything is allocated: a config comes from untrusted files (checkpoints,
+    // exports, manifests), and every size below turns into an array. They are far above any ViT published
+    // (ViT-G/14: 1.8e9 parameters at width 1664, depth 48, 256 tokens at 224 pixels).
+    /** Largest {@code imageSize}, pixels per side. */
+    public static final int MAX_IMAGE_SIZE = 4096;
+    /** Largest {@code channels}. */
+    public static final int MAX_CHANNELS = 64;
+    /** Largest {@code patchSize}, pixels per side. */
+    public static final int MAX_PATCH_SIZE = 1024;
+    /** Largest {@link #tokenCount()}: patches plus the class token. */
+    public static final int MAX_TOKENS = 65_537;
+    /** Largest {@code width} D. */
+    public static final int MAX_WIDTH = 16_384;
+    /** Largest {@code depth} L. */
+    public static final int MAX_DEPTH = 1024;
+    /** Largest {@code heads}. */
+    public static final int MAX_HEADS = 1024;
+    /** Largest {@code mlpWidth}. */
+    public static final int MAX_MLP_WIDTH = 65_536;
+    /** Largest {@code classes} (and so of {@code labels}). */
+    public static final int MAX_CLASSES = 1_000_000;
+    /** Largest {@code positionEmbeddingWidth} F. */
+    public static final int MAX_POSITION_WIDTH = 4096;
+    /** Most values in one weight tensor: what one Java {@code float[]} holds. */
+    public static final long MAX_TENSOR_ELEMENTS = Integer.MAX_VALUE - 8;
+    /** Most parameters of a whole model, {@link #parameterCount()} (8 GiB of float32). */
+    public static final long MAX_PARAMETERS = 1L << 31;
+    /** Largest config JSON {@link #read(Path)} accepts, in bytes. */
+    public static final long MAX_JSON_BYTES = 1L << 20;
+
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
     /**
-     * Validates every field.
+     * Validates every field against its range and the {@code MAX_*} limits of this class, with overflow-safe
+     * arithmetic: a config names the arrays a reader will allocate.
      *
      * @throws IllegalArgumentException naming the field, its value and the allowed range
      */
@@ -86,42 +116,15 @@ public record ModelConfig(
         Objects.requireNonNull(variant, "variant");
         Objects.requireNonNull(slotTable, "slotTable");
         Objects.requireNonNull(predictLossReduction, "predictLossReduction");
+        ModelConfigChecks.positive("channels", channels);
+        ModelConfigChecks.atMost("channels", channels, MAX_CHANNELS);
         labels = labels == null ? List.of() : List.copyOf(labels);
         pixelMean = pixelMean == null || pixelMean.isEmpty() ? repeat(0.5, channels) : List.copyOf(pixelMean);
         pixelStd = pixelStd == null || pixelStd.isEmpty() ? repeat(0.5, channels) : List.copyOf(pixelStd);
-        if (pixelMean.size() != channels || pixelStd.size() != channels) {
-            throw new IllegalArgumentException("pixelMean and pixelStd need one value per channel (" + channels
-                    + "), have " + pixelMean.size() + " and " + pixelStd.size());
-        }
-        for (double sd : pixelStd) {
-            if (!(sd > 0) || Double.isInfinite(sd)) {
-                throw new IllegalArgumentException("pixelStd values must be finite and > 0, have " + pixelStd);
-            }
-        }
-        positive("imageSize", imageSize);
-        positive("channels", channels);
-        positive("patchSize", patchSize);
-        positive("width", width);
-        positive("depth", depth);
-        positive("heads", heads);
-        positive("mlpWidth", mlpWidth);
-        positive("classes", classes);
-        positive("positionEmbeddingWidth", positionEmbeddingWidth);
-        if (imageSize % patchSize != 0) {
-            throw new IllegalArgumentException(
-                    "imageSize (" + imageSize + ") is not divisible by patchSize (" + patchSize + ")");
-        }
-        if (width % heads != 0) {
-            throw new IllegalArgumentException("width (" + width + ") is not divisible by heads (" + heads + ")");
-        }
-        rate("dropout", dropout);
-        rate("layerDropRate", layerDropRate);
-        if (!(predictLossWeight >= 0) || Double.isInfinite(predictLossWeight)) {
-            throw new IllegalArgumentException("predictLossWeight must be finite and >= 0, was " + predictLossWeight);
-        }
-        if (!(layerNormEps > 0 && layerNormEps < 1)) {
-            throw new IllegalArgumentException("layerNormEps must be in (0, 1), was " + layerNormEps);
-        }
+        ModelConfigChecks.shape(imageSize, channels, patchSize, width, depth, heads, mlpWidth, classes,
+                positionEmbeddingWidth, variant);
+        ModelConfigChecks.training(dropout, layerDropRate, predictLossWeight, layerNormEps);
+        ModelConfigChecks.pixels(channels, pixelMean, pixelStd);
         if (!labels.isEmpty() && labels.size() != classes) {
             throw new IllegalArgumentException("labels has " + labels.size() + " names but classes is " + classes);
         }
@@ -133,18 +136,6 @@ public record ModelConfig(
             list.add(value);
         }
         return List.copyOf(list);
-    }
-
-    private static void positive(String field, int value) {
-        if (value < 1) {
-            throw new IllegalArgumentException(field + " must be at least 1, was " + value);
-        }
-    }
-
-    private static void rate(String field, double value) {
-        if (!(value >= 0 && value < 1)) {
-            throw new IllegalArgumentException(field + " must be in [0, 1), was " + value);
-        }
     }
 
     /** A builder with the defaults of the small Fashion-MNIST model (28x28 grey, patch 4, 12 blocks of 64). */
@@ -186,6 +177,15 @@ public record ModelConfig(
     /** Tokens per image: the class token and one per patch, N + 1. */
     public int tokenCount() {
         return patchCount() + 1;
+    }
+
+    /**
+     * Number of float parameters of the model, the sum over the tensors {@code docs/FORMATS.md} lists (at most
+     * {@link #MAX_PARAMETERS}).
+     */
+    public long parameterCount() {
+        return ModelConfigChecks.parameterCount(imageSize, channels, patchSize, width, depth, mlpWidth, classes,
+                positionEmbeddingWidth, variant);
     }
 
     /** Width of one attention head. */
@@ -259,137 +259,27 @@ public record ModelConfig(
 
     /** Reads the JSON form from a tree; see {@link #fromJson(String)}. */
     public static ModelConfig fromJsonNode(JsonNode node) {
-        if (node == null || !node.isObject()) {
-            throw new LayerShuffleException("config must be a JSON object");
-        }
-        JsonNode format = node.get("format");
-        if (format != null && !FORMAT.equals(format.asText())) {
-            throw new LayerShuffleException("config field 'format' is '" + format.asText() + "', expected '"
-                    + FORMAT + "'");
-        }
-        JsonNode version = node.get("version");
-        if (version != null && (!version.isInt() || version.asInt() > FORMAT_VERSION || version.asInt() < 1)) {
-            throw new LayerShuffleException("config field 'version' is " + version + "; this library reads "
-                    + "versions 1 to " + FORMAT_VERSION);
-        }
-        Builder b = new Builder();
-        ModelConfig defaults = b.build();
-        b.imageSize(requiredInt(node, "imageSize"))
-                .channels(requiredInt(node, "channels"))
-                .patchSize(requiredInt(node, "patchSize"))
-                .width(requiredInt(node, "width"))
-                .depth(requiredInt(node, "depth"))
-                .heads(requiredInt(node, "heads"))
-                .mlpWidth(requiredInt(node, "mlpWidth"))
-                .classes(requiredInt(node, "classes"))
-                .positionEmbeddingWidth(optionalInt(node, "positionEmbeddingWidth",
-                        defaults.positionEmbeddingWidth()))
-                .dropout(optionalDouble(node, "dropout", defaults.dropout()))
-                .layerDropRate(optionalDouble(node, "layerDropRate", defaults.layerDropRate()))
-                .predictLossWeight(optionalDouble(node, "predictLossWeight", defaults.predictLossWeight()))
-                .layerNormEps(optionalDouble(node, "layerNormEps", defaults.layerNormEps()));
-        JsonNode variant = node.get("variant");
-        if (variant == null || !variant.isTextual()) {
-            throw new LayerShuffleException("config field 'variant' is missing or not a string");
-        }
-        try {
-            b.variant(Variant.fromId(variant.asText()));
-        } catch (IllegalArgumentException e) {
-            throw new LayerShuffleException("config field 'variant': " + e.getMessage(), e);
-        }
-        JsonNode labels = node.get("labels");
-        if (labels != null && !labels.isNull()) {
-            if (!labels.isArray()) {
-                throw new LayerShuffleException("config field 'labels' must be an array of strings");
-            }
-            List<String> names = new ArrayList<>();
-            labels.forEach(l -> names.add(l.asText()));
-            b.labels(names);
-        }
-        b.pixelMean(optionalDoubles(node, "pixelMean")).pixelStd(optionalDoubles(node, "pixelStd"));
-        b.slotTable(optionalChoice(node, "slotTable", SlotTable::fromId, defaults.slotTable()))
-                .predictLossReduction(optionalChoice(node, "predictLossReduction", LossReduction::fromId,
-                        defaults.predictLossReduction()));
-        try {
-            return b.build();
-        } catch (IllegalArgumentException e) {
-            throw new LayerShuffleException("config is invalid: " + e.getMessage(), e);
-        }
+        return ModelConfigJson.read(node);
     }
 
     /**
-     * Reads a config JSON file.
+     * Reads a config JSON file of at most {@link #MAX_JSON_BYTES}.
      *
      * @throws LayerShuffleException naming the file and the fault
      */
     public static ModelConfig read(Path file) {
         try {
+            long size = Files.size(file);
+            if (size > MAX_JSON_BYTES) {
+                throw new LayerShuffleException("config is " + size + " bytes, more than the "
+                        + MAX_JSON_BYTES + " a config may have");
+            }
             return fromJson(Files.readString(file));
         } catch (IOException e) {
             throw new LayerShuffleException("cannot read config " + file + ": " + e.getMessage(), e);
         } catch (LayerShuffleException e) {
             throw new LayerShuffleException(file + ": " + e.getMessage(), e);
         }
-    }
-
-    private static int requiredInt(JsonNode node, String field) {
-        JsonNode v = node.get(field);
-        if (v == null || v.isNull()) {
-            throw new LayerShuffleException("config field '" + field + "' is missing");
-        }
-        if (!v.isIntegralNumber() || !v.canConvertToInt()) {
-            throw new LayerShuffleException("config field '" + field + "' must be an integer, was " + v);
-        }
-        return v.asInt();
-    }
-
-    private static int optionalInt(JsonNode node, String field, int fallback) {
-        JsonNode v = node.get(field);
-        return v == null || v.isNull() ? fallback : requiredInt(node, field);
-    }
-
-    private static <E> E optionalChoice(JsonNode node, String field, Function<String, E> parse, E fallback) {
-        JsonNode v = node.get(field);
-        if (v == null || v.isNull()) {
-            return fallback;
-        }
-        if (!v.isTextual()) {
-            throw new LayerShuffleException("config field '" + field + "' must be a string, was " + v);
-        }
-        try {
-            return parse.apply(v.asText());
-        } catch (IllegalArgumentException e) {
-            throw new LayerShuffleException("config field '" + field + "': " + e.getMessage(), e);
-        }
-    }
-
-    private static List<Double> optionalDoubles(JsonNode node, String field) {
-        JsonNode v = node.get(field);
-        if (v == null || v.isNull()) {
-            return List.of();
-        }
-        if (!v.isArray()) {
-            throw new LayerShuffleException("config field '" + field + "' must be an array of numbers, was " + v);
-        }
-        List<Double> values = new ArrayList<>();
-        for (JsonNode e : v) {
-            if (!e.isNumber()) {
-                throw new LayerShuffleException("config field '" + field + "' must hold numbers, has " + e);
-            }
-            values.add(e.asDouble());
-        }
-        return values;
-    }
-
-    private static double optionalDouble(JsonNode node, String field, double fallback) {
-        JsonNode v = node.get(field);
-        if (v == null || v.isNull()) {
-            return fallback;
-        }
-        if (!v.isNumber()) {
-            throw new LayerShuffleException("config field '" + field + "' must be a number, was " + v);
-        }
-        return v.asDouble();
     }
 
     /**

@@ -1,5 +1,6 @@
 package io.github.layershuffle.api.checkpoint;
 
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -16,6 +17,7 @@ import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
+import java.util.Comparator;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -34,9 +36,15 @@ import java.util.Map;
  * }</pre>
  */
 public final class Safetensors {
-    private static final ObjectMapper JSON = new ObjectMapper();
-    /** Refuse headers past this size: a corrupt length field must not make us allocate gigabytes. */
-    private static final long MAX_HEADER = 100L << 20;
+    /**
+     * The largest JSON header this reader accepts, in bytes (100 MB, the reference implementation's limit): a
+     * corrupt length field must not make us allocate gigabytes.
+     */
+    public static final long MAX_HEADER_BYTES = 100_000_000L;
+    private static final ObjectMapper JSON = new ObjectMapper()
+            .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
+    /** Longest name or value quoted in an error message; a header may hold strings of megabytes. */
+    private static final int QUOTE = 120;
 
     private Safetensors() {
     }
@@ -44,8 +52,14 @@ public final class Safetensors {
     /**
      * Reads every tensor and the metadata of {@code file}.
      *
-     * @throws LayerShuffleException naming the file and the fault: missing, truncated, bad header, unknown
-     *                               dtype, offsets that do not match the shape or lie outside the file
+     * <p>The whole header is checked before any tensor is read: its length must fit the file and
+     * {@link #MAX_HEADER_BYTES}, and every tensor's byte length must equal the product of its shape and its
+     * dtype's size (computed without overflow), lie inside the data and overlap no other tensor. So the memory a
+     * file can make this method allocate is bounded by the file's size (twice it for 16-bit dtypes).
+     *
+     * @throws LayerShuffleException naming the file, the tensor and the fault: missing, truncated, bad header,
+     *                               unknown dtype, offsets that do not match the shape, lie outside the file
+     *                               or overlap another tensor's
      */
     public static SafetensorsFile read(Path file) {
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
@@ -56,8 +70,9 @@ public final class Safetensors {
             ByteBuffer lenBuf = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
             readFully(ch, lenBuf, 0);
             long headerLen = lenBuf.flip().getLong();
-            if (headerLen <= 0 || headerLen > MAX_HEADER || 8 + headerLen > size) {
-                throw bad(file, "header length " + headerLen + " does not fit a file of " + size + " bytes");
+            if (headerLen <= 0 || headerLen > MAX_HEADER_BYTES || headerLen > size - 8) {
+                throw bad(file, "header length " + headerLen + " does not fit a file of " + size
+                        + " bytes (at most " + MAX_HEADER_BYTES + ")");
             }
             ByteBuffer headerBuf = ByteBuffer.allocate((int) headerLen);
             readFully(ch, headerBuf, 8);
@@ -65,7 +80,7 @@ public final class Safetensors {
             try {
                 header = JSON.readTree(new String(headerBuf.array(), StandardCharsets.UTF_8));
             } catch (JsonProcessingException e) {
-                throw bad(file, "header is not valid JSON: " + e.getOriginalMessage());
+                throw bad(file, "header is not valid JSON: " + quote(e.getOriginalMessage()));
             }
             if (header == null || !header.isObject()) {
                 throw bad(file, "header is not a JSON object");
@@ -73,14 +88,19 @@ public final class Safetensors {
             long dataStart = 8 + headerLen;
             long dataSize = size - dataStart;
             Map<String, String> metadata = new LinkedHashMap<>();
-            Map<String, Tensor> tensors = new LinkedHashMap<>();
+            List<Entry> entries = new ArrayList<>();
             for (Iterator<Map.Entry<String, JsonNode>> it = header.fields(); it.hasNext(); ) {
                 Map.Entry<String, JsonNode> e = it.next();
                 if (e.getKey().equals("__metadata__")) {
-                    e.getValue().fields().forEachRemaining(m -> metadata.put(m.getKey(), m.getValue().asText()));
-                    continue;
+                    readMetadata(file, e.getValue(), metadata);
+                } else {
+                    entries.add(entry(file, e.getKey(), e.getValue(), dataSize));
                 }
-                tensors.put(e.getKey(), readTensor(file, ch, e.getKey(), e.getValue(), dataStart, dataSize));
+            }
+            checkDisjoint(file, entries);
+            Map<String, Tensor> tensors = new LinkedHashMap<>();
+            for (Entry e : entries) {
+                tensors.put(e.name, readTensor(ch, e, dataStart));
             }
             return new SafetensorsFile(metadata, tensors);
         } catch (java.nio.file.NoSuchFileException e) {
@@ -90,48 +110,99 @@ public final class Safetensors {
         }
     }
 
-    private static Tensor readTensor(Path file, FileChannel ch, String name, JsonNode info, long dataStart,
-                                     long dataSize) throws IOException {
+    /** One tensor of the header, checked: {@code [begin, end)} within the data, of the size its shape needs. */
+    private record Entry(String name, String dtype, long[] shape, long count, long begin, long end) {
+    }
+
+    private static void readMetadata(Path file, JsonNode node, Map<String, String> metadata) {
+        if (!node.isObject()) {
+            throw bad(file, "__metadata__ is not a JSON object of strings");
+        }
+        for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> m = it.next();
+            if (!m.getValue().isTextual()) {
+                throw bad(file, "__metadata__ value of " + quote(m.getKey()) + " is not a string");
+            }
+            metadata.put(m.getKey(), m.getValue().asText());
+        }
+    }
+
+    private static Entry entry(Path file, String name, JsonNode info, long dataSize) {
+        String tensor = "tensor " + quote(name);
         JsonNode dtypeNode = info.get("dtype");
         JsonNode shapeNode = info.get("shape");
         JsonNode offsets = info.get("data_offsets");
-        if (dtypeNode == null || shapeNode == null || !shapeNode.isArray() || offsets == null
-                || !offsets.isArray() || offsets.size() != 2) {
-            throw bad(file, "tensor '" + name + "' lacks dtype, shape or data_offsets [begin, end]");
+        if (dtypeNode == null || !dtypeNode.isTextual() || shapeNode == null || !shapeNode.isArray()
+                || offsets == null || !offsets.isArray() || offsets.size() != 2) {
+            throw bad(file, tensor + " lacks dtype, shape or data_offsets [begin, end]");
         }
         String dtype = dtypeNode.asText();
         int width = switch (dtype) {
             case "F32" -> 4;
             case "F16", "BF16" -> 2;
-            default -> throw bad(file, "tensor '" + name + "' has dtype " + dtype
-                    + "; supported: [F32, F16, BF16]");
+            default -> throw bad(file, tensor + " has dtype " + quote(dtype) + "; supported: [F32, F16, BF16]");
         };
         long[] shape = new long[shapeNode.size()];
         for (int i = 0; i < shape.length; i++) {
-            shape[i] = shapeNode.get(i).asLong(-1);
+            shape[i] = natural(shapeNode.get(i));
             if (shape[i] < 0) {
-                throw bad(file, "tensor '" + name + "' has an invalid shape " + shapeNode);
+                throw bad(file, tensor + " has shape entry " + i + " = " + quote(shapeNode.get(i).toString())
+                        + "; expected an integer >= 0");
             }
         }
-        long begin = offsets.get(0).asLong(-1);
-        long end = offsets.get(1).asLong(-1);
-        long count = Tensor.elementCount(shape);
+        long begin = natural(offsets.get(0));
+        long end = natural(offsets.get(1));
         if (begin < 0 || end < begin || end > dataSize) {
-            throw bad(file, "tensor '" + name + "' has data_offsets [" + begin + ", " + end
-                    + "] outside the " + dataSize + " data bytes (truncated file?)");
+            throw bad(file, tensor + " has data_offsets [" + quote(offsets.get(0).toString()) + ", "
+                    + quote(offsets.get(1).toString()) + "] outside the " + dataSize
+                    + " data bytes (truncated file?)");
         }
-        if (end - begin != count * width) {
-            throw bad(file, "tensor '" + name + "' of shape " + Arrays.toString(shape) + " and dtype " + dtype
-                    + " needs " + count * width + " bytes, data_offsets give " + (end - begin));
+        long count;
+        long bytes;
+        try {
+            count = Tensor.elementCount(shape);
+            bytes = Math.multiplyExact(count, width);
+        } catch (ArithmeticException e) {
+            throw bad(file, tensor + " of shape " + quote(Arrays.toString(shape)) + " has more values than a long "
+                    + "counts");
+        }
+        if (end - begin != bytes) {
+            throw bad(file, tensor + " of shape " + quote(Arrays.toString(shape)) + " and dtype " + dtype + " needs "
+                    + bytes + " bytes, data_offsets give " + (end - begin));
         }
         if (count > Integer.MAX_VALUE - 8) {
-            throw bad(file, "tensor '" + name + "' has " + count + " values, more than a Java array holds");
+            throw bad(file, tensor + " has " + count + " values, more than a Java array holds ("
+                    + (Integer.MAX_VALUE - 8) + ")");
         }
-        ByteBuffer raw = ByteBuffer.allocate((int) (end - begin)).order(ByteOrder.LITTLE_ENDIAN);
-        readFully(ch, raw, dataStart + begin);
+        return new Entry(name, dtype, shape, count, begin, end);
+    }
+
+    /** A JSON integer >= 0 that fits a long, or -1. */
+    private static long natural(JsonNode n) {
+        return n != null && n.isIntegralNumber() && n.canConvertToLong() && n.asLong() >= 0 ? n.asLong() : -1;
+    }
+
+    private static void checkDisjoint(Path file, List<Entry> entries) {
+        List<Entry> sorted = new ArrayList<>(entries);
+        sorted.removeIf(e -> e.begin == e.end);
+        sorted.sort(Comparator.comparingLong(Entry::begin));
+        for (int i = 1; i < sorted.size(); i++) {
+            Entry before = sorted.get(i - 1);
+            Entry e = sorted.get(i);
+            if (e.begin < before.end) {
+                throw bad(file, "tensor " + quote(e.name) + " at data_offsets [" + e.begin + ", " + e.end
+                        + "] overlaps tensor " + quote(before.name) + " at [" + before.begin + ", " + before.end
+                        + "]; tensors must not share bytes");
+            }
+        }
+    }
+
+    private static Tensor readTensor(FileChannel ch, Entry e, long dataStart) throws IOException {
+        ByteBuffer raw = ByteBuffer.allocate((int) (e.end - e.begin)).order(ByteOrder.LITTLE_ENDIAN);
+        readFully(ch, raw, dataStart + e.begin);
         raw.flip();
-        float[] data = new float[(int) count];
-        switch (dtype) {
+        float[] data = new float[(int) e.count];
+        switch (e.dtype) {
             case "F32" -> raw.asFloatBuffer().get(data);
             case "F16" -> {
                 for (int i = 0; i < data.length; i++) {
@@ -144,7 +215,13 @@ public final class Safetensors {
                 }
             }
         }
-        return new Tensor(name, shape, data);
+        return new Tensor(e.name, e.shape, data);
+    }
+
+    /** {@code text} in quotes, cut to {@value #QUOTE} characters. */
+    private static String quote(String text) {
+        String t = String.valueOf(text);
+        return "'" + (t.length() <= QUOTE ? t : t.substring(0, QUOTE) + "...(" + t.length() + " chars)") + "'";
     }
 
     /** IEEE 754 binary16 to float (Float.float16ToFloat arrived only in Java 20). */

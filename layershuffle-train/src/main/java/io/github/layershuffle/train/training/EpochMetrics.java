@@ -60,7 +60,8 @@ public record EpochMetrics(int epoch, long steps, double trainLoss, double train
                     get(n, "val_position_accuracy"), get(n, "learning_rate"), get(n, "seconds"),
                     n.get("best").asBoolean());
         } catch (Exception e) {
-            throw new LayerShuffleException("not an epoch metrics line: " + line, e);
+            String shown = line.length() <= 200 ? line : line.substring(0, 200) + "...(" + line.length() + " chars)";
+            throw new LayerShuffleException("not an epoch metrics line: " + shown, e);
         }
     }
 

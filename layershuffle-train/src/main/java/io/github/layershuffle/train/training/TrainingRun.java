@@ -90,12 +90,19 @@ public final class TrainingRun {
      *
      * @return where the checkpoints are and every epoch's metrics
      * @throws LayerShuffleException if the data cannot be read, a file cannot be written, the directory
-     *                               holds another run, or a resumed run's config, seed or batch size differ
+     *                               holds another run or another trainer works in it (its {@code run.lock} is
+     *                               held), or a resumed run's config, seed or batch size differ
      * @throws IllegalArgumentException if a batch does not fit the model (shape or label out of range)
      */
     public TrainingResult run() {
-        ModelConfig config = start.config();
         createDirectory();
+        try (RunFiles.Lock lock = files.lock()) {
+            return runLocked();
+        }
+    }
+
+    private TrainingResult runLocked() {
+        ModelConfig config = start.config();
         Progress p = resume && Files.isRegularFile(files.last()) ? resumeState() : freshState();
         int batches = EpochSampler.batches(train.size(), options.batchSize());
         int validationBatches = validation == null ? 0 : EpochSampler.batches(validation.size(), options.batchSize());

@@ -194,4 +194,52 @@ class TrainingRunTest {
         assertThat(r.bestLoss()).isEqualTo(r.history().get(r.bestEpoch() - 1).trainLoss());
         assertThat(EpochMetrics.fromJson(r.history().get(0).toJson()).validationLoss()).isNaN();
     }
+
+    @Test
+    void aSecondTrainerOnTheSameDirectoryIsRefusedUntilTheFirstEnds() throws Exception {
+        ModelConfig config = TestModels.tiny(Variant.BASELINE);
+        Checkpoint start = ModelCheckpoints.fresh(config, 4);
+        RandomAccessDataset train = templates(config, 8, 5);
+        Path dir = Files.createDirectories(tmp.resolve("shared"));
+        Recorder second = new Recorder();
+        try (RunFiles.Lock first = new RunFiles(dir).lock()) {
+            assertThatThrownBy(() -> TrainingRun.builder().setStart(start).setTrainingData(train)
+                    .setOutputDirectory(dir).optOptions(options(1, 1)).optListener(second).build().run())
+                    .isInstanceOf(LayerShuffleException.class).hasMessageContaining(dir.toString())
+                    .hasMessageContaining("in use by another trainer").hasMessageContaining("run.lock")
+                    .hasMessageContaining("process " + ProcessHandle.current().pid());
+            assertThat(second.start).isNull();
+            assertThat(dir.resolve("metrics.jsonl")).doesNotExist();
+        }
+        TrainingResult r = TrainingRun.builder().setStart(start).setTrainingData(train).setOutputDirectory(dir)
+                .optOptions(options(1, 1)).build().run();
+        assertThat(r.history()).hasSize(1);
+        // the run released its lock when it ended
+        new RunFiles(dir).lock().close();
+    }
+
+    @Test
+    void aTornLastMetricsLineDoesNotBlockResume() throws Exception {
+        ModelConfig config = TestModels.tiny(Variant.BASELINE);
+        Checkpoint start = ModelCheckpoints.fresh(config, 4);
+        RandomAccessDataset train = templates(config, 8, 5);
+        Path dir = tmp.resolve("torn");
+        TrainingRun.builder().setStart(start).setTrainingData(train).setOutputDirectory(dir)
+                .optOptions(options(1, 1)).build().run();
+        Path metrics = dir.resolve("metrics.jsonl");
+        String whole = Files.readString(metrics);
+        SplittableRandom random = new SplittableRandom(3);
+        String torn = whole.substring(0, 1 + random.nextInt(whole.length() - 3)); // crash mid-append of epoch 2
+        Files.writeString(metrics, whole + torn);
+        TrainingResult r = TrainingRun.builder().setStart(start).setTrainingData(train).setOutputDirectory(dir)
+                .optOptions(options(2, 1)).optResume(true).build().run();
+        assertThat(r.history()).extracting(EpochMetrics::epoch).containsExactly(1, 2);
+        assertThat(Files.readAllLines(metrics)).hasSize(2)
+                .allSatisfy(line -> assertThat(EpochMetrics.fromJson(line)).isNotNull());
+        // a bad line before the last is corruption, not a torn write, and is refused by line
+        Files.writeString(metrics, torn + "\n" + whole);
+        assertThatThrownBy(() -> TrainingRun.builder().setStart(start).setTrainingData(train).setOutputDirectory(dir)
+                .optOptions(options(3, 1)).optResume(true).build().run())
+                .isInstanceOf(LayerShuffleException.class).hasMessageContaining("metrics.jsonl line 1");
+    }
 }

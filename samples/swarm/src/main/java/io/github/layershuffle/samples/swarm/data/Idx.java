@@ -16,8 +16,17 @@ import java.util.zip.GZIPInputStream;
  * the element type ({@code 0x08}, unsigned byte, is the only one these datasets use) and {@code NN} the number of
  * dimensions, then {@code NN} big-endian int32 sizes, then the elements. Files ending in {@code .gz} are gunzipped
  * on the fly.
+ *
+ * <p>Files are untrusted: the shape is checked against {@link #MAX_ELEMENTS} and against the file's size before the
+ * elements are allocated (a plain file must hold exactly them; a gzip file cannot inflate to more than
+ * {@link #MAX_GZIP_RATIO} times its size), and a gzip file is inflated only up to the bytes its shape promises plus
+ * one, so a gzip bomb is refused without being inflated.
  */
 final class Idx {
+    /** Most elements one file may hold (2^28; Fashion-MNIST's training images are 47 million). */
+    static final long MAX_ELEMENTS = 1L << 28;
+    /** DEFLATE's largest expansion, about 1032:1. */
+    static final long MAX_GZIP_RATIO = 1032;
     private static final int UNSIGNED_BYTE = 0x08;
 
     /**
@@ -36,11 +45,19 @@ final class Idx {
      * Reads an unsigned-byte IDX file with {@code rank} dimensions.
      *
      * @throws LayerShuffleException naming the file if it cannot be read, is not IDX, has another element type or
-     *                               rank, is truncated, or has bytes after its last element
+     *                               rank, holds more than {@link #MAX_ELEMENTS} elements or more than its size can,
+     *                               is truncated, or has bytes after its last element
      */
     static Array read(Path file, int rank) {
+        boolean gzip = file.toString().endsWith(".gz");
+        long fileSize;
+        try {
+            fileSize = Files.size(file);
+        } catch (IOException e) {
+            throw new LayerShuffleException("cannot read IDX file " + file + ": " + e.getMessage(), e);
+        }
         try (InputStream raw = Files.newInputStream(file);
-             InputStream in = new BufferedInputStream(file.toString().endsWith(".gz")
+             InputStream in = new BufferedInputStream(gzip
                      ? new GZIPInputStream(raw, 1 << 16) : raw, 1 << 16);
              DataInputStream data = new DataInputStream(in)) {
             int magic = data.readInt();
@@ -58,10 +75,17 @@ final class Idx {
                 if (shape[i] < 0) {
                     throw new LayerShuffleException(file + ": dimension " + i + " is negative (" + shape[i] + ")");
                 }
-                count *= shape[i];
+                count *= shape[i]; // count <= MAX_ELEMENTS and shape[i] < 2^31 before: no overflow
+                if (count > MAX_ELEMENTS) {
+                    throw new LayerShuffleException(file + ": shape " + Arrays.toString(shape) + " holds more than "
+                            + MAX_ELEMENTS + " elements, the most one file may hold");
+                }
             }
-            if (count > Integer.MAX_VALUE - 16) {
-                throw new LayerShuffleException(file + ": shape " + Arrays.toString(shape) + " is too large");
+            long room = gzip ? fileSize * MAX_GZIP_RATIO : fileSize - 4 - 4L * rank;
+            if (count > room) {
+                throw new LayerShuffleException(file + " is truncated: shape " + Arrays.toString(shape) + " needs "
+                        + count + " bytes of data, a" + (gzip ? " gzip" : "") + " file of " + fileSize
+                        + " bytes cannot hold them");
             }
             byte[] bytes = new byte[(int) count];
             try {
