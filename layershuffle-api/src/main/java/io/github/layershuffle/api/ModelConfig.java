@@ -185,7 +185,7 @@ public record ModelConfig(
      */
     public long parameterCount() {
         return ModelConfigChecks.parameterCount(imageSize, channels, patchSize, width, depth, mlpWidth, classes,
-                positionEmbeddingWidth, variant);
+                positionEmbeddingWidth, variant, slotTable == SlotTable.SHARED);
     }
 
     /** Width of one attention head. */

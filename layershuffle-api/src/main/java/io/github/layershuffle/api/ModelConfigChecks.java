@@ -52,8 +52,9 @@ final class ModelConfigChecks {
         tensor("mlp.fc1.weight", mlpWidth, d);
         tensor("pos.proj.weight", d, d + positionWidth);
         tensor("head.fc.weight", classes, d);
+        // per-block slot tables: the most a config of these sizes can have, whichever slotTable it names
         long parameters = parameterCount(imageSize, channels, patchSize, width, depth, mlpWidth, classes,
-                positionWidth, variant);
+                positionWidth, variant, false);
         if (parameters > ModelConfig.MAX_PARAMETERS) {
             throw new IllegalArgumentException("the model has " + parameters + " parameters (width " + width
                     + ", depth " + depth + ", mlpWidth " + mlpWidth + ", " + tokens + " tokens), more than the limit"
@@ -91,21 +92,23 @@ final class ModelConfigChecks {
 
     /** The parameter count, exact; the caller has bounded every field, so no product overflows a long. */
     static long parameterCount(int imageSize, int channels, int patchSize, int width, int depth, int mlpWidth,
-                               int classes, int positionWidth, Variant variant) {
+                               int classes, int positionWidth, Variant variant, boolean sharedSlotTable) {
         long d = width;
         long m = mlpWidth;
         long l = depth;
         long f = positionWidth;
         long stem = sum(product(d, channels, patchSize, patchSize), d, d, product(tokens(imageSize, patchSize), d));
         long block = sum(4 * d, product(3, d, d), 3 * d, product(d, d), d, product(m, d), m, product(d, m), d);
+        long shared = 0;
         if (variant.usesPosition()) {
-            block = sum(block, product(l, f), 2 * (d + f), product(d, d + f), d);
+            block = sum(block, sharedSlotTable ? 0 : product(l, f), 2 * (d + f), product(d, d + f), d);
+            shared = sharedSlotTable ? product(l, f) : 0;
         }
         if (variant.predictsPosition()) {
             block = sum(block, 2 * d, product(l, d), l);
         }
         long head = sum(2 * d, product(classes, d), classes);
-        return sum(stem, product(l, block), head);
+        return sum(sum(stem, product(l, block), head), shared);
     }
 
     static void positive(String field, int value) {
