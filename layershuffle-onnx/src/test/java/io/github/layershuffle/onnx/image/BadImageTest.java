@@ -85,7 +85,7 @@ class BadImageTest {
     }
 
     /**
-     * PNGs of about 60 bytes whose headers declare 100,000 x 100,000 (10 GB decoded; the JDK's reader would refuse
+     * PNGs of under 100 bytes whose headers declare 100,000 x 100,000 (10 GB decoded; the JDK's reader would refuse
      * that itself, as over 2^31 pixels) and 30,000 x 30,000 grey pixels (900 MB, which the JDK's reader would
      * allocate). Both are refused from the header: the thread allocates well under 8 MB.
      */
