@@ -37,8 +37,8 @@ import javax.imageio.ImageIO;
  * host application sees which of the two limits it. For each case it writes {@code files} image files, then
  * times: decoding alone ({@link ImageInput#decode(Path)}), the whole preprocessing ({@link ImageInput#read(List)}:
  * decode, convert, resize, write the batch) on one thread and split over {@code threads} threads, and
- * {@code LayerShuffleModel.predict} of the resulting batch with {@code threads} intra-op threads. Each figure is
- * the median over rounds.
+ * {@code LayerShuffleModel.predict} of the resulting batch with {@code threads} intra-op threads. Each workload
+ * first runs for a second, so that the JIT has compiled it; each figure is the median over rounds.
  *
  * <p>The images: Fashion-MNIST test images (the first {@code files}) as 8-bit grey PNGs; the larger ones are
  * those images enlarged, tinted and given seeded noise of +-16 levels, as RGB JPEGs (ImageIO's default quality,
@@ -47,6 +47,7 @@ import javax.imageio.ImageIO;
  */
 public final class PreprocessingBenchmark {
     private static final String TEST_IMAGES = "t10k-images-idx3-ubyte.gz";
+    private static final long WARMUP_NANOS = 1_000_000_000L;
 
     /**
      * One kind of image file and the model that takes it.
@@ -101,6 +102,12 @@ public final class PreprocessingBenchmark {
      */
     public static List<Row> run(List<Case> cases, Path workDir, Path fashionMnist, int files, int rounds,
                                 int threads) {
+        return run(cases, workDir, fashionMnist, files, rounds, threads, WARMUP_NANOS);
+    }
+
+    /** As {@link #run(List, Path, Path, int, int, int)}, each workload first run for {@code warmupNanos}. */
+    static List<Row> run(List<Case> cases, Path workDir, Path fashionMnist, int files, int rounds, int threads,
+                         long warmupNanos) {
         if (files < 1 || rounds < 1 || threads < 1) {
             throw new IllegalArgumentException("files, rounds and threads must be >= 1, were " + files + ", "
                     + rounds + ", " + threads);
@@ -119,16 +126,15 @@ public final class PreprocessingBenchmark {
                 List<Path> paths = write(c, sources, dir);
                 double bytes = paths.stream().mapToLong(PreprocessingBenchmark::size).average().orElse(0);
                 ImageInput input = ImageInput.builder(c.model()).optFit(c.fit()).build();
-                int warmup = Math.max(2, 200 / files);
-                double decode = Timing.secondsPerCall(() -> paths.forEach(input::decode), warmup, rounds, 1);
-                double one = Timing.secondsPerCall(() -> input.read(paths), warmup, rounds, 1);
-                double all = Timing.secondsPerCall(() -> parallel(pool, input, paths, threads), warmup, rounds, 1);
+                double decode = perCall(() -> paths.forEach(input::decode), warmupNanos, rounds);
+                double one = perCall(() -> input.read(paths), warmupNanos, rounds);
+                double all = perCall(() -> parallel(pool, input, paths, threads), warmupNanos, rounds);
                 Path export = OnnxExporter.builder().optOverwrite(true).build()
                         .export(randomCheckpoint(c.model()), dir.resolve("export"));
                 double model;
                 try (LayerShuffleModel m = LayerShuffleModel.load(export, options)) {
                     PixelBatch batch = input.read(paths);
-                    model = Timing.secondsPerCall(() -> m.predict(batch, ExecutionPolicy.sequential()), 2, rounds, 1);
+                    model = perCall(() -> m.predict(batch, ExecutionPolicy.sequential()), warmupNanos, rounds);
                 }
                 rows.add(new Row(c, source, files, bytes, files / decode, files / one, files / all, files / model,
                         threads));
@@ -137,6 +143,15 @@ public final class PreprocessingBenchmark {
             pool.shutdownNow();
         }
         return rows;
+    }
+
+    /** Seconds per call, median over rounds, after running the call for {@code warmupNanos} (so the JIT has). */
+    private static double perCall(Runnable call, long warmupNanos, int rounds) {
+        long end = System.nanoTime() + warmupNanos;
+        do {
+            call.run();
+        } while (System.nanoTime() < end);
+        return Timing.secondsPerCall(call, 0, rounds, 1);
     }
 
     private static void parallel(ExecutorService pool, ImageInput input, List<Path> paths, int threads) {

@@ -53,7 +53,8 @@ class BenchmarkPlumbingTest {
         List<PreprocessingBenchmark.Case> cases = List.of(
                 new PreprocessingBenchmark.Case("grey", grey, 28, 28, "png", ImageInput.Fit.STRETCH),
                 new PreprocessingBenchmark.Case("rgb", rgb, 20, 12, "jpg", ImageInput.Fit.CENTER_CROP));
-        List<PreprocessingBenchmark.Row> rows = PreprocessingBenchmark.run(cases, tmp, tmp.resolve("no-data"), 3, 1, 1);
+        List<PreprocessingBenchmark.Row> rows =
+                PreprocessingBenchmark.run(cases, tmp, tmp.resolve("no-data"), 3, 1, 1, 0);
         assertThat(rows).extracting(r -> r.c().name()).containsExactly("grey", "rgb");
         assertThat(rows).allSatisfy(r -> {
             assertThat(r.source()).startsWith("seeded noise");

@@ -31,6 +31,15 @@ import java.awt.image.SinglePixelPackedSampleModel;
 final class PixelRows {
     private enum Layout { BYTES, PACKED_INT, SAMPLES, RGB }
 
+    /** {@code UNIT[v] = v / 255f}: the same values as the division, without a division per sample. */
+    private static final float[] UNIT = new float[256];
+
+    static {
+        for (int v = 0; v < 256; v++) {
+            UNIT[v] = v / 255f;
+        }
+    }
+
     private final BufferedImage image;
     private final Raster raster;
     private final int channels;
@@ -105,14 +114,14 @@ final class PixelRows {
     void read(int y, int x0, int width, float[][] out) {
         switch (layout) {
             case BYTES -> {
+                // 8-bit samples: max is 255, so UNIT gives exactly sample / max
                 int base = y * scanline + x0 * pixelStride;
                 for (int x = 0, p = base; x < width; x++, p += pixelStride) {
                     if (grey) {
-                        store(out, x, (bytes[p + bandOffsets[0]] & 0xff) / max[0]);
+                        store(out, x, UNIT[bytes[p + bandOffsets[0]] & 0xff]);
                     } else {
-                        store(out, x, (bytes[p + bandOffsets[0]] & 0xff) / max[0],
-                                (bytes[p + bandOffsets[1]] & 0xff) / max[1],
-                                (bytes[p + bandOffsets[2]] & 0xff) / max[2]);
+                        store(out, x, UNIT[bytes[p + bandOffsets[0]] & 0xff], UNIT[bytes[p + bandOffsets[1]] & 0xff],
+                                UNIT[bytes[p + bandOffsets[2]] & 0xff]);
                     }
                 }
             }
@@ -157,7 +166,7 @@ final class PixelRows {
     }
 
     private void rgb(float[][] out, int x, int argb) {
-        store(out, x, ((argb >> 16) & 0xff) / 255f, ((argb >> 8) & 0xff) / 255f, (argb & 0xff) / 255f);
+        store(out, x, UNIT[(argb >> 16) & 0xff], UNIT[(argb >> 8) & 0xff], UNIT[argb & 0xff]);
     }
 
     private void store(float[][] out, int x, float v) {

@@ -77,6 +77,10 @@ final class Resampler {
 
     /** {@code out[outOffset + i] = sum over taps of weight * in[inOffset + source]}, for one contiguous line. */
     void line(float[] in, int inOffset, float[] out, int outOffset) {
+        if (from == to) {
+            System.arraycopy(in, inOffset, out, outOffset, to);
+            return;
+        }
         for (int i = 0; i < to; i++) {
             int s = inOffset + start[i];
             int w = i * taps;
