@@ -4,6 +4,7 @@ import io.github.layershuffle.api.ModelConfig;
 import io.github.layershuffle.api.Variant;
 import io.github.layershuffle.cli.bench.InferenceBenchmark;
 import io.github.layershuffle.cli.bench.MemoryBenchmark;
+import io.github.layershuffle.cli.bench.PreprocessingBenchmark;
 import io.github.layershuffle.cli.bench.TrainingBenchmark;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -25,7 +26,8 @@ import picocli.CommandLine.Spec;
         description = {"Measure training throughput (images/s and share of this machine's measured matmul FLOP/s) "
                 + "and inference (per-block composition vs one ONNX graph, ONNX Runtime vs DJL) for the small "
                 + "Fashion-MNIST model (28x28, patch 4, 12 blocks of width 64). Prints Markdown.",
-            "Ratios compare runs made in this process, interleaved round by round."})
+            "Ratios compare runs made in this process, interleaved round by round.",
+            "With --preprocessing: only how fast image files become pixels (ImageInput) beside the model's speed."})
 final class BenchCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -65,6 +67,18 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--work", description = "Where to write the benchmark's export (default: a temporary directory).")
     Path work;
 
+    @Option(names = "--preprocessing", description = "Only the image preprocessing benchmark: ImageInput on 28x28 "
+            + "grey PNGs and 224x224 and 640x480 RGB JPEGs in images/s, beside the models' images/s.")
+    boolean preprocessing;
+
+    @Option(names = "--files", defaultValue = "64",
+            description = "Image files per case and batch of the preprocessing benchmark (default ${DEFAULT-VALUE}).")
+    int files;
+
+    @Option(names = "--data", defaultValue = "/usr/share/datasets/fashion-mnist",
+            description = "Fashion-MNIST IDX directory, the preprocessing benchmark's image content (default ${DEFAULT-VALUE}).")
+    Path data;
+
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
@@ -72,6 +86,9 @@ final class BenchCommand implements Callable<Integer> {
         out.printf("Measured %s on %s (%d cores, %d MiB max heap), Java %s.%n%n", LocalDate.now(), cpuModel(),
                 Runtime.getRuntime().availableProcessors(), Runtime.getRuntime().maxMemory() >> 20,
                 System.getProperty("java.version"));
+        if (preprocessing) {
+            return preprocessing(out);
+        }
         if (!skipTraining) {
             TrainingBenchmark.Result t = TrainingBenchmark.run(config, batch, steps);
             out.println("### Training (DJL, PyTorch engine, CPU)");
@@ -121,6 +138,34 @@ final class BenchCommand implements Callable<Integer> {
             }
             out.flush();
         }
+        return 0;
+    }
+
+    private int preprocessing(PrintWriter out) throws java.io.IOException {
+        Path dir = work != null ? work : Files.createTempDirectory("layershuffle-bench");
+        int t = threads != null ? java.util.Arrays.stream(threads).max().orElse(1)
+                : Runtime.getRuntime().availableProcessors();
+        int r = Math.min(rounds, 10);
+        List<PreprocessingBenchmark.Row> rows = PreprocessingBenchmark.run(PreprocessingBenchmark.defaultCases(), dir,
+                data, files, r, t);
+        out.println("### Preprocessing (ImageInput, " + files + " files per batch, median of " + r + " rounds; "
+                + "ONNX Runtime " + ortVersion() + ", " + t + " intra-op threads)");
+        out.println();
+        out.println("Image content: " + rows.get(0).source() + ".");
+        out.println();
+        out.println("| files | model | mean file, KiB | decode only, 1 thread | preprocessing, 1 thread | preprocessing, "
+                + t + " threads | model, batch " + files + " | preprocessing " + t + " threads / model |");
+        out.println("|---|---|---:|---:|---:|---:|---:|---:|");
+        for (PreprocessingBenchmark.Row row : rows) {
+            ModelConfig m = row.c().model();
+            out.printf("| %s | %dx%d x%d, patch %d, %d blocks x %d | %.1f | %.0f | %.0f | %.0f | %.0f | %.1fx |%n",
+                    row.c().name(), m.imageSize(), m.imageSize(), m.channels(), m.patchSize(), m.depth(), m.width(),
+                    row.meanFileBytes() / 1024, row.decode(), row.preprocess(), row.preprocessAll(), row.model(),
+                    row.preprocessAll() / row.model());
+        }
+        out.println();
+        out.println("All figures in images/s.");
+        out.flush();
         return 0;
     }
 

@@ -3,7 +3,9 @@ package io.github.layershuffle.cli.bench;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.github.layershuffle.api.ModelConfig;
 import io.github.layershuffle.api.Variant;
+import io.github.layershuffle.onnx.image.ImageInput;
 import io.github.layershuffle.onnx.export.OnnxExporter;
 import io.github.layershuffle.train.model.TestModels;
 import java.nio.file.Path;
@@ -40,5 +42,28 @@ class BenchmarkPlumbingTest {
                 new int[] {2, 4})).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("at most one");
         assertThatThrownBy(() -> InferenceBenchmark.run(TestModels.tiny(Variant.LAYERSHUFFLE), tmp, new int[] {1}, 1,
                 new int[] {0})).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void preprocessingMeasuresEachCaseOnFilesItWrites() {
+        ModelConfig grey = ModelConfig.builder().imageSize(8).channels(1).patchSize(4).width(8).depth(2).heads(2)
+                .mlpWidth(16).classes(3).variant(Variant.LAYERSHUFFLE).build();
+        ModelConfig rgb = ModelConfig.builder().imageSize(8).channels(3).patchSize(4).width(8).depth(2).heads(2)
+                .mlpWidth(16).classes(3).variant(Variant.LAYERSHUFFLE).build();
+        List<PreprocessingBenchmark.Case> cases = List.of(
+                new PreprocessingBenchmark.Case("grey", grey, 28, 28, "png", ImageInput.Fit.STRETCH),
+                new PreprocessingBenchmark.Case("rgb", rgb, 20, 12, "jpg", ImageInput.Fit.CENTER_CROP));
+        List<PreprocessingBenchmark.Row> rows =
+                PreprocessingBenchmark.run(cases, tmp, tmp.resolve("no-data"), 3, 1, 1, 0);
+        assertThat(rows).extracting(r -> r.c().name()).containsExactly("grey", "rgb");
+        assertThat(rows).allSatisfy(r -> {
+            assertThat(r.source()).startsWith("seeded noise");
+            assertThat(r.files()).isEqualTo(3);
+            assertThat(r.meanFileBytes()).isPositive();
+            assertThat(List.of(r.decode(), r.preprocess(), r.preprocessAll(), r.model())).allMatch(v -> v > 0);
+        });
+        assertThat(tmp.resolve("preprocessing-1/image-002.jpg")).isRegularFile();
+        assertThatThrownBy(() -> PreprocessingBenchmark.run(cases, tmp, tmp, 0, 1, 1))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("files, rounds and threads");
     }
 }

@@ -11,6 +11,9 @@ import io.github.layershuffle.api.IncompatibleBlocksException;
 import io.github.layershuffle.api.LayerShuffleException;
 import io.github.layershuffle.api.ModelConfig;
 import io.github.layershuffle.api.ModelIdentity;
+import io.github.layershuffle.onnx.image.ImageInput;
+import io.github.layershuffle.onnx.image.PixelBatch;
+import java.awt.image.BufferedImage;
 import java.nio.FloatBuffer;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -303,6 +306,55 @@ public final class LayerShuffleModel implements BlockSequence<OnnxTensor>, AutoC
         } finally {
             exit(call);
         }
+    }
+
+    /**
+     * Classifies decoded images with every block in its trained order; each is converted to the config's channels
+     * and stretched to its image size as {@link ImageInput#of(ModelConfig)} does, and the batch is passed to
+     * {@link #predict(FloatBuffer, long[], ExecutionPlan)}. {@link Prediction#topK(int, int)} names the classes.
+     *
+     * @throws IllegalArgumentException if there is no image or one is {@code null}, or the config's channels are
+     *                                  not 1 or 3
+     * @throws IllegalStateException    if the model is closed
+     * @throws LayerShuffleException    if ONNX Runtime fails
+     */
+    public Prediction predict(BufferedImage... images) {
+        return predict(ImageInput.of(config()).batch(images), ExecutionPolicy.sequential());
+    }
+
+    /**
+     * Reads image files (PNG, JPEG, GIF, BMP, ...) as {@link ImageInput#of(ModelConfig)} does and classifies them,
+     * in one batch, with the plan {@code policy} draws.
+     *
+     * <pre>{@code
+     * Prediction p = model.predict(List.of(Path.of("shoe.png")), ExecutionPolicy.random(42));
+     * System.out.println(p.plan() + ": " + p.topK(0, 3));
+     * }</pre>
+     *
+     * @throws IllegalArgumentException if {@code files} is empty or holds {@code null}, the config's channels are
+     *                                  not 1 or 3, or as {@link ExecutionPolicy#plan(int)}
+     * @throws LayerShuffleException    naming the first file that is missing, unreadable, not an image, truncated
+     *                                  or over {@link ImageInput#DEFAULT_MAX_PIXELS} pixels; or if ONNX Runtime
+     *                                  fails
+     * @throws IllegalStateException    if the model is closed
+     */
+    public Prediction predict(List<Path> files, ExecutionPolicy policy) {
+        Objects.requireNonNull(policy, "policy");
+        return predict(ImageInput.of(config()).read(files), policy);
+    }
+
+    /**
+     * Classifies a batch that an {@link ImageInput} made (any fit or pixel cap), with the plan {@code policy}
+     * draws; ONNX Runtime reads its buffer in place.
+     *
+     * @throws IllegalArgumentException if the batch was made for another channel count or image size, or as
+     *                                  {@link ExecutionPolicy#plan(int)}
+     * @throws IllegalStateException    if the model is closed
+     * @throws LayerShuffleException    if ONNX Runtime fails
+     */
+    public Prediction predict(PixelBatch batch, ExecutionPolicy policy) {
+        Objects.requireNonNull(batch, "batch");
+        return predict(batch.buffer(), batch.shape(), policy);
     }
 
     /**

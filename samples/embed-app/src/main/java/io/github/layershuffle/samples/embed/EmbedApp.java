@@ -1,7 +1,9 @@
 package io.github.layershuffle.samples.embed;
 
 import io.github.layershuffle.api.ExecutionPolicy;
+import io.github.layershuffle.api.LayerShuffleException;
 import io.github.layershuffle.api.ModelConfig;
+import io.github.layershuffle.onnx.image.ImageInput;
 import io.github.layershuffle.onnx.runtime.Classification;
 import io.github.layershuffle.onnx.runtime.LayerShuffleModel;
 import io.github.layershuffle.onnx.runtime.Prediction;
@@ -22,7 +24,7 @@ import java.util.Locale;
  */
 public final class EmbedApp {
     static final String USAGE = """
-            Usage: embed-app --export DIR [--policy P] [--keep K] [--skip I,J,...] IMAGE...
+            Usage: embed-app --export DIR [--policy P] [--keep K] [--skip I,J,...] [--crop] IMAGE...
 
             Classifies PNG/JPEG images with a LayerShuffle export and prints the plan that ran and the top 3 classes.
 
@@ -30,6 +32,7 @@ public final class EmbedApp {
               --policy P     sequential (default), reversed, random, random:SEED or fixed:3,0,2
               --keep K       run only K blocks of the plan
               --skip I,J     leave these blocks out (applied before --keep)
+              --crop         centre-crop images that are not square (default: stretch them)
               --help         this text
             """;
 
@@ -52,6 +55,7 @@ public final class EmbedApp {
         String policyName = "sequential";
         int keep = 0;
         String skip = null;
+        ImageInput.Fit fit = ImageInput.Fit.STRETCH;
         List<Path> images = new ArrayList<>();
         try {
             for (int i = 0; i < args.length; i++) {
@@ -65,6 +69,7 @@ public final class EmbedApp {
                     case "--policy" -> policyName = value(args, ++i, a);
                     case "--keep" -> keep = number(value(args, ++i, a), a);
                     case "--skip" -> skip = value(args, ++i, a);
+                    case "--crop" -> fit = ImageInput.Fit.CENTER_CROP;
                     default -> {
                         if (a.startsWith("--")) {
                             throw new IllegalArgumentException("unknown option " + a);
@@ -84,20 +89,22 @@ public final class EmbedApp {
         try (LayerShuffleModel model = LayerShuffleModel.load(export)) {
             ExecutionPolicy policy = PolicyFlags.parse(policyName, keep, skip);
             ModelConfig c = model.config();
-            out.printf(Locale.ROOT, "model %s: %s, %d blocks, %dx%d %s, policy %s%s%s%n", export, c.variant(),
+            ImageInput input = ImageInput.builder(c).optFit(fit).build();
+            out.printf(Locale.ROOT, "model %s: %s, %d blocks, %dx%d %s, policy %s%s%s%s%n", export, c.variant(),
                     model.size(), c.imageSize(), c.imageSize(), c.channels() == 1 ? "grey" : "RGB", policyName,
-                    keep > 0 ? " keep " + keep : "", skip != null ? " skip " + skip : "");
+                    keep > 0 ? " keep " + keep : "", skip != null ? " skip " + skip : "",
+                    fit == ImageInput.Fit.CENTER_CROP ? ", centre crop" : "");
             int failed = 0;
             for (Path file : images) {
                 try {
-                    float[][][] image = Images.load(file, c.channels(), c.imageSize());
-                    Prediction p = model.predict(new float[][][][] {image}, policy);
+                    Prediction p = model.predict(input.read(List.of(file)), policy);
                     out.println(file + "  plan " + p.plan());
                     int rank = 1;
                     for (Classification k : p.topK(0, Math.min(3, p.classes()))) {
                         out.printf(Locale.ROOT, "  %d. %-16s %6.2f%%%n", rank++, k.label(), 100 * k.probability());
                     }
-                } catch (IllegalArgumentException e) {
+                } catch (LayerShuffleException | IllegalArgumentException e) {
+                    // a file that is missing, not an image, truncated or too large: the message names it
                     failed++;
                     err.println("error: " + e.getMessage());
                 }

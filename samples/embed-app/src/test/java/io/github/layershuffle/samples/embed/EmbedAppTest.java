@@ -99,6 +99,17 @@ class EmbedAppTest {
     }
 
     @Test
+    void cropTakesTheCentreSquareOfAWideImage() {
+        String[] stretched = run("--export", export.toString(), image.toString());
+        String[] cropped = run("--export", export.toString(), "--crop", image.toString());
+        assertThat(cropped[0]).as(cropped[2]).isEqualTo("0");
+        List<String> lines = cropped[1].lines().toList();
+        assertThat(lines.get(0)).endsWith("policy sequential, centre crop");
+        // the 32x24 picture's colour changes along both axes, so its centre 24x24 square classifies differently
+        assertThat(lines.subList(2, 5)).isNotEqualTo(stretched[1].lines().toList().subList(2, 5));
+    }
+
+    @Test
     void theReadmeShowsTheQuickstartAsItIsCompiled() throws Exception {
         String source = Files.readString(Path.of("src/main/java/io/github/layershuffle/samples/embed/Quickstart.java"));
         String start = "// --8<-- [start:quickstart]\n";
