@@ -9,6 +9,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.github.layershuffle.api.ModelConfig;
 import io.github.layershuffle.api.checkpoint.Checkpoint;
 import io.github.layershuffle.onnx.runtime.LayerShuffleModel;
+import io.github.layershuffle.onnx.runtime.RuntimeOptions;
+import io.github.layershuffle.onnx.signing.ExportKeys;
 import io.github.layershuffle.train.checkpoint.ModelCheckpoints;
 import io.github.layershuffle.train.data.DatasetSplits;
 import io.github.layershuffle.train.data.FashionMnist;
@@ -22,6 +24,7 @@ import io.github.layershuffle.train.model.VisionTransformer;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.PublicKey;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -121,6 +124,10 @@ final class EvaluateCommand implements Callable<Integer> {
     @Option(names = {"-q", "--quiet"}, description = "No progress bars.")
     boolean quiet;
 
+    @Option(names = "--require-signature", paramLabel = "PUBLIC.pem", description = "With --onnx: load only "
+            + "exports signed by one of these Ed25519 public keys (repeatable; a recipe's every export).")
+    List<Path> signatureKeys = new ArrayList<>();
+
     @Override
     public Integer call() throws IOException {
         validate();
@@ -152,7 +159,7 @@ final class EvaluateCommand implements Callable<Integer> {
                 }
             }
             for (Path source : onnx) {
-                try (LayerShuffleModel model = openOnnx(source)) {
+                try (LayerShuffleModel model = openOnnx(source, ortOptions())) {
                     ImageDataset d = dataset(model.config());
                     for (PolicySpec p : specs) {
                         List<OrtEvaluation> runs = new ArrayList<>();
@@ -186,13 +193,22 @@ final class EvaluateCommand implements Callable<Integer> {
         return LongStream.range(seed, seed + (p.random() ? seeds : 1)).boxed().toList();
     }
 
+    /** The defaults, and the trusted keys of --require-signature. */
+    private RuntimeOptions ortOptions() {
+        RuntimeOptions.Builder b = RuntimeOptions.builder();
+        if (!signatureKeys.isEmpty()) {
+            b.requireSignature(signatureKeys.stream().map(ExportKeys::readPublicKey).toArray(PublicKey[]::new));
+        }
+        return b.build();
+    }
+
     /** An export directory, or a recipe file, as a model on ONNX Runtime. */
-    private static LayerShuffleModel openOnnx(Path source) {
+    private static LayerShuffleModel openOnnx(Path source, RuntimeOptions options) {
         if (Files.isDirectory(source)) {
-            return LayerShuffleModel.load(source);
+            return LayerShuffleModel.load(source, options);
         }
         if (Files.isRegularFile(source)) {
-            return LayerShuffleModel.compose(source);
+            return LayerShuffleModel.compose(source, options);
         }
         throw new IllegalArgumentException("--onnx " + source + ": no such export directory or recipe file");
     }

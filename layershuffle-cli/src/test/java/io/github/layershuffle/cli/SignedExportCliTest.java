@@ -63,6 +63,18 @@ class SignedExportCliTest {
                 dir.resolve("keys/other.pem").toString()).code()).isZero();
         assertThatThrownBy(() -> LayerShuffleModel.load(byOther, host)).isInstanceOf(LayerShuffleException.class)
                 .hasMessageContaining("does not verify");
+
+        // the command line's host side: evaluate --onnx under --require-signature
+        Path data = LayerShuffleCliTest.imageTree(dir.resolve("data"), 2);
+        Run trustedRun = run("evaluate", "--onnx", signed.toString(), "--require-signature", publicKey.toString(),
+                "--data", data.toString(), "--quiet");
+        assertThat(trustedRun.code()).as(trustedRun.err()).isZero();
+        for (Path refused : new Path[] {unsigned, byOther}) {
+            Run r = run("evaluate", "--onnx", refused.toString(), "--require-signature", publicKey.toString(),
+                    "--data", data.toString(), "--quiet");
+            assertThat(r.code()).isEqualTo(LayerShuffleCli.EXIT_FAILURE);
+            assertThat(r.err()).containsAnyOf("is not signed", "does not verify");
+        }
     }
 
     @Test

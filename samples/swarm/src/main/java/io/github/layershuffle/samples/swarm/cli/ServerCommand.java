@@ -1,10 +1,12 @@
 package io.github.layershuffle.samples.swarm.cli;
 
 import io.github.layershuffle.onnx.runtime.RuntimeOptions;
+import io.github.layershuffle.onnx.signing.ExportKeys;
 import io.github.layershuffle.samples.swarm.security.ServerSecurity;
 import io.github.layershuffle.samples.swarm.server.BlockServer;
 import io.github.layershuffle.samples.swarm.server.Parts;
 import java.nio.file.Path;
+import java.security.PublicKey;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -45,6 +47,11 @@ final class ServerCommand implements Callable<Integer> {
     @Option(names = "--max-batch", defaultValue = "256", description = "Largest batch accepted. Default: ${DEFAULT-VALUE}.")
     int maxBatch;
 
+    @Option(names = "--require-signature", paramLabel = "PUBLIC.pem",
+            description = "Host only exports signed (manifest.json.sig) by one of these Ed25519 public keys "
+                    + "(layershuffle keygen); repeatable.")
+    List<Path> signatureKeys = List.of();
+
     @Option(names = "--ort-threads", defaultValue = "0",
             description = "ONNX Runtime intra-op threads per session; 0 lets it choose. Default: ${DEFAULT-VALUE}.")
     int ortThreads;
@@ -54,13 +61,21 @@ final class ServerCommand implements Callable<Integer> {
         return given != null ? given : security.isPlaintext() ? "127.0.0.1" : "0.0.0.0";
     }
 
+    /** The sessions' options: thread count, and the keys one of which must have signed every hosted export. */
+    static RuntimeOptions runtimeOptions(int ortThreads, List<Path> signatureKeys) {
+        RuntimeOptions.Builder r = RuntimeOptions.builder().intraOpThreads(ortThreads);
+        if (!signatureKeys.isEmpty()) {
+            r.requireSignature(signatureKeys.stream().map(ExportKeys::readPublicKey).toArray(PublicKey[]::new));
+        }
+        return r.build();
+    }
+
     @Override
     public Integer call() throws InterruptedException {
         ServerSecurity sec = security.server(requireClientCert);
         String bind = bindAddress(address, sec);
         BlockServer.Builder b = BlockServer.builder().optAddress(bind).optPort(port).optMaxBatch(maxBatch)
-                .optSecurity(sec)
-                .optRuntimeOptions(RuntimeOptions.builder().intraOpThreads(ortThreads).build());
+                .optSecurity(sec).optRuntimeOptions(runtimeOptions(ortThreads, signatureKeys));
         if (name != null) {
             b.optName(name);
         }

@@ -3,12 +3,12 @@ package io.github.layershuffle.samples.swarm.server;
 import java.nio.file.Path;
 
 /**
- * A check a block server runs on each export directory before it loads it, to refuse exports it must not serve.
- * The extension point for signed exports: once {@code layershuffle-onnx} verifies a detached Ed25519 signature of
- * the manifest (the untrusted-inputs work, {@code RuntimeOptions.requireSignature(PublicKey...)}), a server that
- * requires signed exports passes those {@code RuntimeOptions} to {@link BlockServer.Builder#optRuntimeOptions} and
- * the loader refuses an unsigned one; until then, or for other rules (an allow-list of export ids, a family), a
- * check given to {@link BlockServer.Builder#optExportCheck(ExportCheck)} runs here.
+ * A check a block server runs on each export directory before it loads it, to refuse exports it must not serve,
+ * for rules of the host's own (an allow-list of export ids, a family), given to
+ * {@link BlockServer.Builder#optExportCheck(ExportCheck)}. Signed exports need no check here: a server that
+ * requires them passes {@code RuntimeOptions.requireSignature(PublicKey...)} to
+ * {@link BlockServer.Builder#optRuntimeOptions} ({@code swarm server --require-signature PUBLIC.pem}), and the
+ * loader refuses an export that is unsigned or signed by another key.
  */
 @FunctionalInterface
 public interface ExportCheck {
