@@ -86,7 +86,7 @@ final class DemoCommand implements Callable<Integer> {
             description = "Test images (default: ${DEFAULT-VALUE}, all).")
     int limitTest;
 
-    @Option(names = "--depth", defaultValue = "6", description = "Blocks (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--depth", defaultValue = "4", description = "Blocks (default: ${DEFAULT-VALUE}).")
     int depth;
 
     @Option(names = "--width", defaultValue = "64", description = "Token width (default: ${DEFAULT-VALUE}).")
@@ -101,7 +101,7 @@ final class DemoCommand implements Callable<Integer> {
     int batchSize;
 
     @Option(names = "--lr", paramLabel = "RATE", defaultValue = "2e-3",
-            description = "Peak learning rate of the base (default: ${DEFAULT-VALUE}); fine-tuning uses a quarter.")
+            description = "Peak learning rate of the base (default: ${DEFAULT-VALUE}); fine-tuning uses half.")
     double lr;
 
     @Option(names = "--seed", defaultValue = "0", description = "Seed of everything (default: ${DEFAULT-VALUE}).")
@@ -129,7 +129,7 @@ final class DemoCommand implements Callable<Integer> {
         ModelConfig config = ModelConfig.builder().imageSize(FashionMnist.IMAGE_SIZE).channels(1).patchSize(patchSize)
                 .width(width).depth(depth).heads(Math.max(1, width / 16)).mlpWidth(2 * width)
                 .classes(splits.classNames().size()).labels(splits.classNames()).variant(Variant.BASELINE).build();
-        int steps = 2 + 2 * models + 1;
+        int steps = 1 + 2 * models + 1;
         Steps log = new Steps(err, steps);
         log.line(String.format(Locale.ROOT, "data: Fashion-MNIST in %s, %d training, %d validation, %d test images",
                 data, splits.train().count(), splits.validation().count(), splits.test().count()));
@@ -153,7 +153,7 @@ final class DemoCommand implements Callable<Integer> {
                 Checkpoint from = FineTuning.adapt(baseCheckpoint, baseCheckpoint.config().withVariant(variant),
                         FineTuning.Head.KEEP, seed + m);
                 TrainingResult r = train(from, splits, out.resolve(name), TrainingOptions.builder().epochs(epochs)
-                        .batchSize(batchSize).learningRate(lr / 4).cosine(true).seed(seed + m).build(),
+                        .batchSize(batchSize).learningRate(lr / 2).cosine(true).seed(seed + m).build(),
                         err);
                 Path export = OnnxExporter.builder().optOverwrite(true).build().export(r.best(),
                         out.resolve("export-" + name));

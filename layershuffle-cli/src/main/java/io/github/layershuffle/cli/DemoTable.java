@@ -76,8 +76,8 @@ final class DemoTable {
                 new Row("in order", ExecutionPolicy.sequential(), false),
                 new Row("random order", ExecutionPolicy.random(), false),
                 new Row("reversed", ExecutionPolicy.reversed(), false),
-                new Row("pruned: first " + half + " blocks, in order", ExecutionPolicy.sequential().keep(half), false),
-                new Row("pruned: " + half + " random blocks, random order", ExecutionPolicy.random().keep(half), false)));
+                new Row("pruned: first " + blocks(half) + ", in order", ExecutionPolicy.sequential().keep(half), false),
+                new Row("pruned: " + half + " random " + (half == 1 ? "block" : "blocks") + ", random order", ExecutionPolicy.random().keep(half), false)));
         if (frankenstein) {
             rows.add(new Row("Frankenstein of 2 models, in order", ExecutionPolicy.sequential(), true));
             rows.add(new Row("Frankenstein of 2 models, random order", ExecutionPolicy.random(), true));
@@ -155,6 +155,10 @@ final class DemoTable {
                     (r.row().frankenstein() ? "slots " : "") + r.firstPlan());
         }
         return t;
+    }
+
+    private static String blocks(int n) {
+        return n == 1 ? "block" : n + " blocks";
     }
 
     private static String cell(double top1, double change) {
