@@ -162,7 +162,11 @@ final class DemoTable {
     }
 
     private static String cell(double top1, double change) {
-        return Double.isNaN(change) ? String.format(Locale.ROOT, "%.2f %%", 100 * top1)
+        if (Double.isNaN(change)) {
+            return String.format(Locale.ROOT, "%.2f %%", 100 * top1);
+        }
+        // a change that rounds to zero is shown without a sign, not as "-0.0"
+        return Math.abs(100 * change) < 0.05 ? String.format(Locale.ROOT, "%.2f %% (0.0)", 100 * top1)
                 : String.format(Locale.ROOT, "%.2f %% (%+.1f)", 100 * top1, 100 * change);
     }
 
