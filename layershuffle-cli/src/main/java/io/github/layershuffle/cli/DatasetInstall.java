@@ -85,7 +85,8 @@ final class DatasetInstall {
         if (!dir.equals(packageDir)) {
             throw new LayerShuffleException("Fashion-MNIST not found in " + dir + ": --data DIR must hold "
                     + "train-images-idx3-ubyte(.gz), train-labels-idx1-ubyte(.gz), t10k-images-idx3-ubyte(.gz) and "
-                    + "t10k-labels-idx1-ubyte(.gz); leave --data out to use Debian's " + PACKAGE + " package");
+                    + "t10k-labels-idx1-ubyte(.gz); leave --data out to use Debian's package, installed when missing (by "
+                    + "hand: `" + MANUAL_COMMAND + "`)");
         }
         Optional<List<String>> command = installCommand(host);
         if (command.isEmpty()) {
