@@ -87,7 +87,7 @@ final class EvaluateCommand implements Callable<Integer> {
             + "CHECKPOINTs (slot i takes block i of a different checkpoint), mean ± std.")
     Integer randomMerges;
 
-    @Option(names = "--policy", paramLabel = "POLICY", split = ",(?=[a-z])",
+    @Option(names = "--policy", paramLabel = "POLICY", split = ",(?=[a-z])", splitSynopsisLabel = ",",
             description = "sequential, random, reversed or fixed:3,0,2 (repeatable; default: sequential and "
                     + "random).")
     List<String> policies = new ArrayList<>();

@@ -1,6 +1,5 @@
 package io.github.layershuffle.cli;
 
-import io.github.layershuffle.api.LayerShuffleException;
 import io.github.layershuffle.api.Variant;
 import io.github.layershuffle.api.checkpoint.Checkpoint;
 import io.github.layershuffle.train.checkpoint.FineTuning;
@@ -51,6 +50,9 @@ import picocli.CommandLine.Spec;
 final class ExperimentCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
+
+    /** How Fashion-MNIST gets installed when missing; tests replace it. */
+    DatasetInstall.Host host = DatasetInstall.Host.system();
 
     @Option(names = "--preset", required = true, paramLabel = "NAME",
             description = "smoke, small, standard, standard-smoke or paper.")
@@ -113,10 +115,9 @@ final class ExperimentCommand implements Callable<Integer> {
                     FineTuning.Head.REINITIALIZE_IF_CLASSES_DIFFER, 0);
             settings = settings.withModel(initial.config());
         } else {
-            if (!FashionMnist.isPresent(data)) {
-                throw new LayerShuffleException("Fashion-MNIST not found in " + data + "; install it with "
-                        + "`sudo apt-get install dataset-fashion-mnist`, or pass --data DIR holding "
-                        + "train-images-idx3-ubyte(.gz) and the other three IDX files");
+            int installed = DatasetInstall.ensureFashionMnist(data, host, err);
+            if (installed != 0) {
+                return installed;
             }
             splits = FashionMnist.splits(data);
         }

@@ -2,6 +2,9 @@ package io.github.layershuffle.cli;
 
 import java.io.PrintWriter;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -36,8 +39,10 @@ import picocli.CommandLine.Spec;
 public final class LayerShuffleCli implements Runnable {
     /** Exit code of a failed command. */
     public static final int EXIT_FAILURE = 1;
-    /** Exit code of a command line that could not be parsed. */
+    /** Exit code of a command line that could not be parsed, or of a set-up the user has to do first. */
     public static final int EXIT_USAGE = 2;
+    /** The logger DJL reports a failed GPU count through. */
+    static final String CUDA_LOGGER = "ai.djl.util.cuda.CudaUtils";
 
     @Spec
     CommandSpec spec;
@@ -63,7 +68,8 @@ public final class LayerShuffleCli implements Runnable {
         cli.setExecutionExceptionHandler(LayerShuffleCli::handle);
         cli.setParameterExceptionHandler((e, params) -> {
             CommandLine c = e.getCommandLine();
-            c.getErr().println(c.getCommandName() + ": " + e.getMessage());
+            String unknown = unknownCommand(e);
+            c.getErr().println(c.getCommandName() + ": " + (unknown != null ? unknown : e.getMessage()));
             c.getErr().println("Try '" + c.getCommandSpec().qualifiedName() + " --help' for more information.");
             c.getErr().flush();
             return EXIT_USAGE;
@@ -72,6 +78,22 @@ public final class LayerShuffleCli implements Runnable {
         out.flush();
         err.flush();
         return code;
+    }
+
+    /**
+     * The message for a first word that names no command ({@code layershuffle serach}), with the closest commands;
+     * null for any other error.
+     */
+    static String unknownCommand(CommandLine.ParameterException e) {
+        CommandLine c = e.getCommandLine();
+        if (!(e instanceof CommandLine.UnmatchedArgumentException u) || c.getParent() != null
+                || u.getUnmatched().isEmpty() || u.getUnmatched().get(0).startsWith("-")) {
+            return null;
+        }
+        List<String> commands = c.getSubcommands().keySet().stream().filter(n -> !n.equals("help")).toList();
+        List<String> close = u.getSuggestions().stream().filter(commands::contains).toList();
+        return "unknown command '" + u.getUnmatched().get(0) + "'" + (close.isEmpty() ? "" : "; did you mean "
+                + String.join(" or ", close) + "?") + " The commands are " + String.join(", ", commands) + ".";
     }
 
     @Override
@@ -113,12 +135,22 @@ public final class LayerShuffleCli implements Runnable {
 
     /** slf4j-simple reads its settings once, so they are set before the first logger exists. */
     private static void configureLogging(boolean verbose) {
-        setIfAbsent("org.slf4j.simpleLogger.logFile", "System.err");
-        setIfAbsent("org.slf4j.simpleLogger.defaultLogLevel", verbose ? "info" : "warn");
-        setIfAbsent("org.slf4j.simpleLogger.log.io.github.layershuffle", verbose ? "debug" : "warn");
-        // DJL warns about a missing CUDA driver on every CPU-only machine
-        setIfAbsent("org.slf4j.simpleLogger.log.ai.djl.util.cuda.CudaUtils", verbose ? "warn" : "error");
-        setIfAbsent("ai.djl.offline", "true");
+        loggingProperties(verbose).forEach(LayerShuffleCli::setIfAbsent);
+    }
+
+    /**
+     * The system properties the command line sets unless given: slf4j-simple's levels and DJL offline. Without
+     * {@code --verbose}, DJL's "Failed to detect GPU count" (logged at WARN by {@code ai.djl.util.cuda.CudaUtils}
+     * wherever a CUDA runtime is found without a usable driver, i.e. on many machines without a GPU) is hidden.
+     */
+    static Map<String, String> loggingProperties(boolean verbose) {
+        Map<String, String> p = new LinkedHashMap<>();
+        p.put("org.slf4j.simpleLogger.logFile", "System.err");
+        p.put("org.slf4j.simpleLogger.defaultLogLevel", verbose ? "info" : "warn");
+        p.put("org.slf4j.simpleLogger.log.io.github.layershuffle", verbose ? "debug" : "warn");
+        p.put("org.slf4j.simpleLogger.log." + CUDA_LOGGER, verbose ? "warn" : "error");
+        p.put("ai.djl.offline", "true");
+        return p;
     }
 
     private static void setIfAbsent(String key, String value) {

@@ -6,7 +6,6 @@ import io.github.layershuffle.api.ModelConfig;
 import io.github.layershuffle.api.Variant;
 import io.github.layershuffle.api.checkpoint.Checkpoint;
 import io.github.layershuffle.train.checkpoint.ModelCheckpoints;
-import io.github.layershuffle.train.data.IdxFiles;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -80,6 +79,32 @@ class LayerShuffleCliTest {
         assertThat(r.code()).isEqualTo(LayerShuffleCli.EXIT_USAGE);
         assertThat(r.err()).contains("Unknown option: '--no-such-option'").contains("--help");
         assertThat(run("frobnicate").code()).isEqualTo(LayerShuffleCli.EXIT_USAGE);
+    }
+
+    @Test
+    void anUnknownCommandSaysSoAndExitsNonZero() {
+        Run r = run("serach");
+        assertThat(r.code()).isEqualTo(LayerShuffleCli.EXIT_USAGE);
+        assertThat(r.err()).startsWith("layershuffle: unknown command 'serach'").contains("train, evaluate")
+                .contains("Try 'layershuffle --help'");
+        assertThat(r.out()).doesNotContain("Usage:");
+        assertThat(run("demoo").err()).contains("unknown command 'demoo'; did you mean demo?");
+        // an unknown option is still reported as one
+        assertThat(run("--frobnicate").err()).doesNotContain("unknown command").contains("--frobnicate");
+    }
+
+    @Test
+    void evaluateHelpShowsNoRegularExpression() {
+        Run r = run("evaluate", "--help");
+        assertThat(r.out()).contains("--policy=POLICY[,POLICY...]").doesNotContain("(?=");
+    }
+
+    @Test
+    void djlsGpuCountWarningIsHiddenUnlessVerbose() {
+        String key = "org.slf4j.simpleLogger.log." + LayerShuffleCli.CUDA_LOGGER;
+        assertThat(LayerShuffleCli.loggingProperties(false)).containsEntry(key, "error");
+        assertThat(LayerShuffleCli.loggingProperties(true)).containsEntry(key, "warn");
+        assertThat(LayerShuffleCli.CUDA_LOGGER).isEqualTo(ai.djl.util.cuda.CudaUtils.class.getName());
     }
 
     @Test
@@ -198,23 +223,6 @@ class LayerShuffleCliTest {
                 "--quiet", "--out", dir.resolve("ft").toString());
         assertThat(fineTune.code()).as(fineTune.err()).isZero();
         assertThat(Checkpoint.read(dir.resolve("ft/best.safetensors")).family()).isEqualTo(best.family());
-    }
-
-    @Test
-    void demoTrainsExportsAndRunsTheExportedBlocks() throws IOException {
-        Path data = IdxFiles.write(Files.createDirectories(dir.resolve("fashion")), 60, 20, true);
-        Run d = run("demo", "--data", data.toString(), "--out", dir.resolve("demo").toString(), "--epochs", "1",
-                "--depth", "2", "--width", "16", "--quiet");
-        assertThat(d.code()).as(d.err()).isZero();
-        assertThat(d.out()).contains("ONNX Runtime top-1").contains("random().keep(1)").contains("sequential()")
-                .contains("test image 0");
-        assertThat(dir.resolve("demo/export/manifest.json")).exists();
-        // the exported blocks and the DJL model ran the same plans: the two accuracy columns agree
-        for (String line : d.out().lines().filter(l -> l.startsWith("random()") || l.startsWith("sequential()"))
-                .toList()) {
-            String[] cells = line.split("\\s{2,}");
-            assertThat(cells[2]).as(line).isEqualTo(cells[3]);
-        }
     }
 
     @Test
