@@ -1,13 +1,12 @@
 package io.github.layershuffle.train.data;
 
 import io.github.layershuffle.api.LayerShuffleException;
+import io.github.layershuffle.onnx.image.ImageInput;
 import java.awt.color.ColorSpace;
 import java.awt.image.BufferedImage;
 import java.awt.image.ColorModel;
 import java.awt.image.Raster;
-import java.io.IOException;
 import java.nio.file.Path;
-import javax.imageio.ImageIO;
 
 /**
  * Decodes an image file with {@code javax.imageio} into float pixels {@code [C, H, W]} in [0, 1]: centre-cropped
@@ -25,19 +24,13 @@ final class Pixels {
     /**
      * Reads {@code file} as {@code channels x size x size} floats.
      *
-     * @throws LayerShuffleException naming the file when it cannot be read or decoded
+     * @throws LayerShuffleException naming the file when it cannot be read or decoded, or declares more than
+     *                               {@link ImageInput#DEFAULT_MAX_PIXELS} pixels
      */
     static float[] read(Path file, int size, int channels) {
-        BufferedImage image;
-        try {
-            image = ImageIO.read(file.toFile());
-        } catch (IOException | RuntimeException e) {
-            throw new LayerShuffleException("cannot decode image " + file + ": " + e.getMessage(), e);
-        }
-        if (image == null) {
-            throw new LayerShuffleException("cannot decode image " + file + ": no javax.imageio reader accepts it "
-                    + "(supported: PNG, JPEG, BMP, GIF)");
-        }
+        // layershuffle-onnx's decoder: the pixel count in the file's header is checked against the cap before
+        // any pixel is decoded (a decompression bomb is refused), and a truncated file is refused, naming the file
+        BufferedImage image = ImageInput.builder().setChannels(channels).setImageSize(size).build().decode(file);
         int w = image.getWidth();
         int h = image.getHeight();
         int side = Math.min(w, h);

@@ -187,4 +187,44 @@ class ImageFolderTest {
         assertThatThrownBy(() -> lazy.image(1)).isInstanceOf(LayerShuffleException.class)
                 .hasMessageContaining(root.resolve("a/2.png").toString());
     }
+
+    /**
+     * A training image is untrusted input too: a PNG whose header declares 30,000 x 30,000 pixels (900 MB that
+     * javax.imageio would allocate) is refused from its header, naming the file, before any pixel is decoded.
+     */
+    @Test
+    void aDecompressionBombInAClassFolderIsRefusedFromItsHeader() throws Exception {
+        Path cls = Files.createDirectories(root.resolve("a"));
+        grey(cls.resolve("ok.png"), 4, 10);
+        Path bomb = Files.write(cls.resolve("bomb.png"), pngHeaderOnly(30_000, 30_000));
+        assertThatThrownBy(() -> ImageFolder.read(root, 4, 1)).isInstanceOf(LayerShuffleException.class)
+                .hasMessageContaining(bomb.toString()).hasMessageContaining("refused before decoding");
+    }
+
+    /** PNG signature, an IHDR for {@code w x h} 8-bit grey pixels, one IDAT of a few zero bytes, IEND. */
+    private static byte[] pngHeaderOnly(int w, int h) throws IOException {
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        java.io.DataOutputStream out = new java.io.DataOutputStream(bytes);
+        out.write(new byte[] {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'});
+        java.nio.ByteBuffer ihdr = java.nio.ByteBuffer.allocate(13).putInt(w).putInt(h).put(new byte[] {8, 0, 0, 0, 0});
+        chunk(out, "IHDR", ihdr.array());
+        java.util.zip.Deflater deflater = new java.util.zip.Deflater();
+        deflater.setInput(new byte[16]);
+        deflater.finish();
+        byte[] idat = new byte[64];
+        chunk(out, "IDAT", java.util.Arrays.copyOf(idat, deflater.deflate(idat)));
+        chunk(out, "IEND", new byte[0]);
+        return bytes.toByteArray();
+    }
+
+    private static void chunk(java.io.DataOutputStream out, String type, byte[] data) throws IOException {
+        byte[] name = type.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        out.writeInt(data.length);
+        out.write(name);
+        out.write(data);
+        java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+        crc.update(name);
+        crc.update(data);
+        out.writeInt((int) crc.getValue());
+    }
 }
