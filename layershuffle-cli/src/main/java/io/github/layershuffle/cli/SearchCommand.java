@@ -10,7 +10,7 @@ import io.github.layershuffle.cli.search.SearchComparison;
 import io.github.layershuffle.cli.search.SearchListener;
 import io.github.layershuffle.cli.search.SearchOutput;
 import io.github.layershuffle.cli.search.SearchResult;
-import io.github.layershuffle.onnx.runtime.LayerShuffleModel;
+import io.github.layershuffle.onnx.runtime.Manifest;
 import io.github.layershuffle.onnx.runtime.RuntimeOptions;
 import io.github.layershuffle.train.data.DatasetSplits;
 import io.github.layershuffle.train.data.FashionMnist;
@@ -124,10 +124,8 @@ final class SearchCommand implements Callable<Integer> {
             throw new IllegalArgumentException("give at least one EXPORT (or --random-family N)");
         }
         Duration time = maxTime == null ? null : parseDuration(maxTime);
-        ModelConfig config;
-        try (LayerShuffleModel first = LayerShuffleModel.load(exports.get(0))) {
-            config = first.config();
-        }
+        // the image shape the data must have; the evaluator loads (and verifies) every export itself
+        ModelConfig config = Manifest.read(exports.get(0)).config();
         DatasetSplits splits = DataSource.load(data, config.imageSize(), config.channels(), seed);
         ImageDataset val = sample(splits.validation(), validation);
         ImageDataset testSet = test == null ? splits.test() : sample(splits.test(), test);

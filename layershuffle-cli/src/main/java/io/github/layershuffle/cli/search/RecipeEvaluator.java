@@ -133,17 +133,7 @@ public final class RecipeEvaluator implements AutoCloseable {
             int to = Math.min(n, from + o.batchSize());
             batchStarts[b] = from;
             batchStarts[b + 1] = to;
-            float[][][][] pixels = new float[to - from][c.channels()][c.imageSize()][c.imageSize()];
-            for (int i = from; i < to; i++) {
-                float[] img = data.image(i);
-                int k = 0;
-                for (float[][] channel : pixels[i - from]) {
-                    for (float[] row : channel) {
-                        System.arraycopy(img, k, row, 0, row.length);
-                        k += row.length;
-                    }
-                }
-            }
+            float[][][][] pixels = pixels(data, from, to);
             if (this.pixels == null) {
                 stemTokens[b] = base.stem(pixels);
             } else {
@@ -317,6 +307,22 @@ public final class RecipeEvaluator implements AutoCloseable {
             owned = !(caching && cache.put(recipe.subList(0, slot + 1), next));
         }
         return new Tokens(tokens, owned);
+    }
+
+    /** Images {@code [from, to)} of {@code data} as {@code [batch][C][H][W]}, the form the model's stem takes. */
+    static float[][][][] pixels(ImageDataset data, int from, int to) {
+        float[][][][] pixels = new float[to - from][data.channels()][data.height()][data.width()];
+        for (int i = from; i < to; i++) {
+            float[] img = data.image(i);
+            int k = 0;
+            for (float[][] channel : pixels[i - from]) {
+                for (float[] row : channel) {
+                    System.arraycopy(img, k, row, 0, row.length);
+                    k += row.length;
+                }
+            }
+        }
+        return pixels;
     }
 
     /** The stem's tokens of every batch, computed now. */

@@ -123,19 +123,10 @@ public record SearchComparison(int budget, List<BlockRef> recipe, double validat
         Composer c = LayerShuffleModel.compose().options(runtime).stem(exports.get(0)).head(exports.get(0));
         recipe.forEach(r -> c.slot(exports.get(r.source()), r.block()));
         try (LayerShuffleModel m = c.build()) {
-            int channels = test.channels();
-            int h = test.height();
-            int w = test.width();
             int n = Math.min(test.count(), 60);
             double[] ms = new double[n];
             for (int i = 0; i < n; i++) {
-                float[][][][] px = new float[1][channels][h][w];
-                float[] img = test.image(i);
-                for (int ch = 0, k = 0; ch < channels; ch++) {
-                    for (int y = 0; y < h; y++, k += w) {
-                        System.arraycopy(img, k, px[0][ch][y], 0, w);
-                    }
-                }
+                float[][][][] px = RecipeEvaluator.pixels(test, i, i + 1);
                 long start = System.nanoTime();
                 m.predict(px);
                 ms[i] = (System.nanoTime() - start) / 1e6;
