@@ -27,13 +27,49 @@ import picocli.CommandLine.Spec;
                 + "and inference (per-block composition vs one ONNX graph, ONNX Runtime vs DJL) for the small "
                 + "Fashion-MNIST model (28x28, patch 4, 12 blocks of width 64). Prints Markdown.",
             "Ratios compare runs made in this process, interleaved round by round.",
-            "With --preprocessing: only how fast image files become pixels (ImageInput) beside the model's speed."})
+            "With --preprocessing: only how fast image files become pixels (ImageInput) beside the model's speed.",
+            "With --model vit-b16: the paper preset's path at ViT-B/16's full size in stages (--stage): prepare "
+                + "(a random-valued Hugging Face model.safetensors in google/vit-base-patch16-224's layout and a "
+                + "224x224 image folder), experiment (import, fine-tune every method, checkpoint, evaluate, merge, "
+                + "export, ONNX Runtime), parity (ORT vs DJL logits), training, export, inference, memory.",
+            "With --write-hf FILE or --write-images DIR: only write that fixture."})
 final class BenchCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--batch", defaultValue = "64", description = "Training batch size (default ${DEFAULT-VALUE}).")
-    int batch;
+    @Option(names = "--batch", split = ",", paramLabel = "N",
+            description = "Training batch size (default 64; vit-b16: 8). vit-b16 takes a list: the training stage "
+                    + "measures each, the experiment uses the first.")
+    int[] batch;
+
+    @Option(names = "--model", defaultValue = "small", description = "small (the Fashion-MNIST model) or vit-b16 "
+            + "(default ${DEFAULT-VALUE}).")
+    String model;
+
+    @Option(names = "--stage", split = ",", paramLabel = "NAME", description = "vit-b16 only: the stages to run, of "
+            + "prepare, experiment, parity, training, export, inference, memory (default: all, in that order).")
+    List<String> stages;
+
+    @Option(names = "--train-images", defaultValue = "16",
+            description = "vit-b16 experiment: training images per fine-tuning (default ${DEFAULT-VALUE}).")
+    int trainImages;
+
+    @Option(names = "--eval-images", defaultValue = "8",
+            description = "vit-b16 experiment: validation and test images (default ${DEFAULT-VALUE}).")
+    int evalImages;
+
+    @Option(names = "--images-per-class", defaultValue = "64", description = "Training images per class the "
+            + "image folder gets (validation: a quarter as many; default ${DEFAULT-VALUE}).")
+    int perClass;
+
+    @Option(names = "--write-hf", paramLabel = "FILE", description = "Only write a random-valued "
+            + "ViTForImageClassification model.safetensors in google/vit-base-patch16-224's layout (with "
+            + "config.json and preprocessor_config.json beside it).")
+    Path writeHf;
+
+    @Option(names = "--write-images", paramLabel = "DIR", description = "Only write a generated image folder: "
+            + "DIR/train and DIR/val, 4 classes of 224x224 RGB JPEGs.")
+    Path writeImages;
 
     @Option(names = "--steps", defaultValue = "10", description = "Timed training steps per round (default ${DEFAULT-VALUE}).")
     int steps;
@@ -82,6 +118,37 @@ final class BenchCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
+        if (writeHf != null) {
+            long params = io.github.layershuffle.cli.bench.HuggingFaceVitFile.write(writeHf, ModelConfig.vitB16(1000), 1);
+            out.printf("wrote %s: %,d parameters, %d bytes%n", writeHf, params, Files.size(writeHf));
+            return 0;
+        }
+        if (writeImages != null) {
+            int n = io.github.layershuffle.cli.bench.SyntheticImageFolder.write(writeImages, 4, perClass,
+                    Math.max(2, perClass / 4), 224, "jpg", 1);
+            out.printf("wrote %d images under %s%n", n, writeImages);
+            return 0;
+        }
+        if (model.equals("vit-b16")) {
+            java.util.Set<String> chosen = new java.util.LinkedHashSet<>(stages != null ? stages : VitB16Bench.STAGES);
+            for (String s : chosen) {
+                if (!VitB16Bench.STAGES.contains(s)) {
+                    throw new picocli.CommandLine.ParameterException(spec.commandLine(), "unknown stage '" + s
+                            + "', expected some of " + VitB16Bench.STAGES);
+                }
+            }
+            out.printf("Measured %s on %s (%d cores, %d MiB max heap), Java %s.%n%n", LocalDate.now(), cpuModel(),
+                    Runtime.getRuntime().availableProcessors(), Runtime.getRuntime().maxMemory() >> 20,
+                    System.getProperty("java.version"));
+            Path dir = work != null ? work : Path.of("runs", "bench-vit-b16");
+            return new VitB16Bench(out, spec.commandLine().getErr(), dir).run(chosen,
+                    batch != null ? batch : new int[] {8}, trainImages, evalImages, perClass, rounds, optimization);
+        }
+        if (!model.equals("small")) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "unknown model '" + model
+                    + "', expected small or vit-b16");
+        }
+        int batch = this.batch != null ? this.batch[0] : 64;
         ModelConfig config = ModelConfig.builder().variant(Variant.LAYERSHUFFLE).build();
         out.printf("Measured %s on %s (%d cores, %d MiB max heap), Java %s.%n%n", LocalDate.now(), cpuModel(),
                 Runtime.getRuntime().availableProcessors(), Runtime.getRuntime().maxMemory() >> 20,

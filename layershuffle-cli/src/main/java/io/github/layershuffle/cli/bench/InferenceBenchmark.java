@@ -91,6 +91,28 @@ public final class InferenceBenchmark {
         Checkpoint checkpoint = ModelCheckpoints.fresh(config, 1);
         Path export = OnnxExporter.builder().optFullModel(true).optOverwrite(true).build()
                 .export(checkpoint, workDir.resolve(EXPORT_DIR));
+        return measure(checkpoint, export, batches, rounds, 0, threads, level, cpuArena, tokenPoolBytes);
+    }
+
+    /**
+     * Measures an existing export of {@code checkpoint} (made with {@code model.onnx}, as
+     * {@code OnnxExporter.builder().optFullModel(true)}) as {@link #run(ModelConfig, Path, int[], int, int[],
+     * OrtSession.SessionOptions.OptLevel, boolean, long)} does, with {@code callsPerRound} calls of each path per
+     * round (0: the default, {@code max(4, 64 / batch)}; 1 for a large model, whose single call is long enough to
+     * time).
+     *
+     * @throws IllegalArgumentException as that method, or if {@code callsPerRound < 0}
+     */
+    public static List<Row> measure(Checkpoint checkpoint, Path export, int[] batches, int rounds, int callsPerRound,
+                                    int[] threads, OrtSession.SessionOptions.OptLevel level, boolean cpuArena,
+                                    long tokenPoolBytes) {
+        long pooled = Arrays.stream(threads).filter(t -> t > 1).distinct().count();
+        if (Arrays.stream(threads).anyMatch(t -> t < 1) || pooled > 1 || callsPerRound < 0) {
+            throw new IllegalArgumentException("thread counts must be >= 1 with at most one above 1 (ONNX Runtime "
+                    + "sizes its process-wide pool once), were " + Arrays.toString(threads) + "; calls per round >= 0,"
+                    + " was " + callsPerRound);
+        }
+        ModelConfig config = checkpoint.config();
         ExecutionPlan plan = ExecutionPlan.sequential(config.depth());
         // the multi-threaded setting first: the first model loaded creates the process-wide pool with its size
         int[] order = Arrays.stream(threads).boxed().sorted(Comparator.reverseOrder()).mapToInt(Integer::intValue)
@@ -112,7 +134,8 @@ public final class InferenceBenchmark {
                     OrtEnvironment env = OrtEnvironment.getEnvironment();   // after load: the runtime sets it up
                     try (OrtSession full = env.createSession(export.resolve("model.onnx").toString(), so)) {
                         for (int batch : batches) {
-                            rows.add(measure(config, composed, full, env, vit, manager, plan, t, batch, rounds));
+                            rows.add(measure(config, composed, full, env, vit, manager, plan, t, batch, rounds,
+                                    callsPerRound));
                         }
                     }
                 } catch (OrtException e) {
@@ -125,7 +148,7 @@ public final class InferenceBenchmark {
 
     private static Row measure(ModelConfig config, LayerShuffleModel composed, OrtSession full, OrtEnvironment env,
                                VisionTransformer vit, NDManager manager, ExecutionPlan plan, int threads, int batch,
-                               int rounds) {
+                               int rounds, int callsPerRound) {
         float[][][][] pixels = pixels(config, batch);
         float[] flat = flatten(pixels);
         long[] shape = {batch, config.channels(), config.imageSize(), config.imageSize()};
@@ -137,7 +160,7 @@ public final class InferenceBenchmark {
                     logits.toFloatArray();
                 }
             };
-            int calls = Math.max(4, 64 / batch);
+            int calls = callsPerRound > 0 ? callsPerRound : Math.max(4, 64 / batch);
             Timing.Paired ab = Timing.interleaved(viaComposer, viaFullGraph, WARMUP_NANOS, rounds, calls);
             Timing.Paired ad = Timing.interleaved(viaComposer, viaDjl, WARMUP_NANOS, rounds, calls);
             Timing.Paired da = new Timing.Paired(ad.b(), ad.a());

@@ -56,6 +56,14 @@ public final class TrainingBenchmark {
 
     /** Measures {@code config} at {@code batchSize}, with {@code steps} timed steps per round. */
     public static Result run(ModelConfig config, int batchSize, int steps) {
+        return run(config, batchSize, steps, 3, 5);
+    }
+
+    /**
+     * Measures {@code config} at {@code batchSize}: {@code warmup} untimed steps, then the median of
+     * {@code rounds} rounds of {@code steps} timed steps.
+     */
+    public static Result run(ModelConfig config, int batchSize, int steps, int warmup, int rounds) {
         try (NDManager manager = NDManager.newBaseManager()) {
             List<Matmul> matmuls = new ArrayList<>();
             matmuls.add(matmul(manager, 1024, 1024, 1024));
@@ -69,7 +77,8 @@ public final class TrainingBenchmark {
                     .toType(DataType.FLOAT32, false);
             TrainingOptions options = TrainingOptions.builder().seed(1).batchSize(batchSize).build();
             try (VitTrainer trainer = VitTrainer.create(vit, options, LearningRateSchedule.constant(1e-4))) {
-                double seconds = Timing.secondsPerCall(() -> trainer.step(pixels, labels), 3, 5, steps);
+                double seconds = Timing.secondsPerCall(() -> trainer.step(pixels, labels), warmup, rounds,
+                        steps);
                 return new Result(config, batchSize, batchSize / seconds, ModelFlops.trainingPerImage(config),
                         matmuls);
             }
