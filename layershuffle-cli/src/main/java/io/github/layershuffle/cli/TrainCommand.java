@@ -100,6 +100,11 @@ final class TrainCommand implements Callable<Integer> {
             + "gpu0,gpu1 (default: every GPU, else the CPU).")
     List<String> devices = new ArrayList<>();
 
+    @Option(names = "--loader-threads", defaultValue = "0", paramLabel = "N", description = "Threads preparing the "
+            + "next batches while a step runs (default ${DEFAULT-VALUE}: between steps, on the training thread); "
+            + "give 1 or more on a GPU, which otherwise waits for every batch's images to be decoded.")
+    int loaderThreads;
+
     @Option(names = "--resume", description = "Continue the run in OUT if there is one.")
     boolean resume;
 
@@ -127,7 +132,7 @@ final class TrainCommand implements Callable<Integer> {
                 : FineTuning.adapt(base, config, FineTuning.Head.REINITIALIZE_IF_CLASSES_DIFFER, seed);
         TrainingOptions options = TrainingOptions.builder().epochs(epochs).batchSize(batchSize)
                 .learningRate(lr != null ? lr : base != null ? 1e-4 : 1e-3).warmupSteps(warmupSteps)
-                .cosine(cosine).weightDecay(weightDecay).seed(seed).devices(devices()).build();
+                .cosine(cosine).weightDecay(weightDecay).seed(seed).devices(devices()).loaderThreads(loaderThreads).build();
         PrintWriter err = spec.commandLine().getErr();
         TrainingResult result;
         try (ProgressBars bars = new ProgressBars(!quiet)) {

@@ -34,6 +34,10 @@ import java.util.Optional;
  * @param devices            devices to train on; empty means every GPU DJL finds, else the CPU
  * @param validationPolicy   the policy of the validation passes; empty means the default of
  *                           {@link #validationPolicy(io.github.layershuffle.api.Variant)}
+ * @param loaderThreads      threads that prepare the next batches while a step runs (DJL's prefetch, two
+ *                           batches ahead); 0 (the default) prepares each batch on the training thread, between
+ *                           steps. A GPU wants at least 1, or it idles while images are decoded; the batches and
+ *                           their order are the same either way
  */
 public record TrainingOptions(
         int epochs,
@@ -48,7 +52,8 @@ public record TrainingOptions(
         boolean linearDecay,
         long seed,
         List<Device> devices,
-        Optional<ExecutionPolicy> validationPolicy) {
+        Optional<ExecutionPolicy> validationPolicy,
+        int loaderThreads) {
 
     /**
      * Validates every field.
@@ -82,6 +87,9 @@ public record TrainingOptions(
         if (warmupSteps < 0) {
             throw new IllegalArgumentException("warmupSteps must be >= 0, was " + warmupSteps);
         }
+        if (loaderThreads < 0) {
+            throw new IllegalArgumentException("loaderThreads must be >= 0, was " + loaderThreads);
+        }
     }
 
     /** A builder with the paper's defaults. */
@@ -112,7 +120,7 @@ public record TrainingOptions(
     /** The same options with another number of epochs. */
     public TrainingOptions withEpochs(int newEpochs) {
         return new TrainingOptions(newEpochs, batchSize, learningRate, beta1, beta2, epsilon, weightDecay,
-                warmupSteps, cosine, linearDecay, seed, devices, validationPolicy);
+                warmupSteps, cosine, linearDecay, seed, devices, validationPolicy, loaderThreads);
     }
 
     /** Builds {@link TrainingOptions}; {@link #build()} validates. */
@@ -130,6 +138,7 @@ public record TrainingOptions(
         private long seed = 0;
         private List<Device> devices = List.of();
         private ExecutionPolicy validationPolicy;
+        private int loaderThreads = 0;
 
         private Builder() {
         }
@@ -207,6 +216,12 @@ public record TrainingOptions(
             return this;
         }
 
+        /** Threads preparing the next batches during a step (default 0: on the training thread). */
+        public Builder loaderThreads(int v) {
+            loaderThreads = v;
+            return this;
+        }
+
         /**
          * The options.
          *
@@ -214,7 +229,8 @@ public record TrainingOptions(
          */
         public TrainingOptions build() {
             return new TrainingOptions(epochs, batchSize, learningRate, beta1, beta2, epsilon, weightDecay,
-                    warmupSteps, cosine, linearDecay, seed, devices, Optional.ofNullable(validationPolicy));
+                    warmupSteps, cosine, linearDecay, seed, devices, Optional.ofNullable(validationPolicy),
+                    loaderThreads);
         }
     }
 }

@@ -68,6 +68,8 @@ public final class TrainingRun {
     private final TrainingOptions options;
     private final ProgressListener listener;
     private final boolean resume;
+    /** Prepares the next batches while a step runs; null when {@link TrainingOptions#loaderThreads()} is 0. */
+    private java.util.concurrent.ExecutorService loader;
 
     private TrainingRun(Builder b) {
         start = b.start;
@@ -97,7 +99,21 @@ public final class TrainingRun {
     public TrainingResult run() {
         createDirectory();
         try (RunFiles.Lock lock = files.lock()) {
-            return runLocked();
+            if (options.loaderThreads() > 0) {
+                loader = java.util.concurrent.Executors.newFixedThreadPool(options.loaderThreads(), r -> {
+                    Thread t = new Thread(r, "layershuffle-loader");
+                    t.setDaemon(true);
+                    return t;
+                });
+            }
+            try {
+                return runLocked();
+            } finally {
+                if (loader != null) {
+                    loader.shutdownNow();
+                    loader = null;
+                }
+            }
         }
     }
 
@@ -214,7 +230,7 @@ public final class TrainingRun {
 
     private Iterable<Batch> batches(RandomAccessDataset data, NDManager manager, EpochSampler sampler) {
         try {
-            return data.getData(manager, sampler);
+            return loader == null ? data.getData(manager, sampler) : data.getData(manager, sampler, loader);
         } catch (IOException | TranslateException e) {
             throw new LayerShuffleException("cannot read the " + (data == train ? "training" : "validation")
                     + " data: " + e.getMessage(), e);

@@ -138,6 +138,61 @@ class TrainingRunTest {
         assertThat(Files.readString(out.resolve("training-state.json"))).contains("\"train.steps\" : \"64\"");
     }
 
+    /** Hands out another dataset's records and notes the threads that fetched them. */
+    private static final class ThreadRecording extends RandomAccessDataset {
+        final RandomAccessDataset inner;
+        final java.util.Set<String> threads = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+        ThreadRecording(RandomAccessDataset inner) {
+            super(new Sampling().setSampling(8, false));
+            this.inner = inner;
+        }
+
+        @Override
+        public ai.djl.training.dataset.Record get(NDManager m, long index) throws java.io.IOException {
+            threads.add(Thread.currentThread().getName());
+            return inner.get(m, index);
+        }
+
+        @Override
+        protected long availableSize() {
+            return inner.size();
+        }
+
+        @Override
+        public void prepare(ai.djl.util.Progress progress) {
+        }
+
+        private static final class Sampling extends BaseBuilder<Sampling> {
+            @Override
+            protected Sampling self() {
+                return this;
+            }
+        }
+    }
+
+    @Test
+    void loaderThreadsPrepareBatchesOffTheTrainingThreadWithTheSameResult() {
+        ModelConfig config = TestModels.tiny(Variant.LAYERSHUFFLE);
+        Checkpoint start = ModelCheckpoints.fresh(config, 4);
+        ThreadRecording inline = new ThreadRecording(templates(config, 24, 5));
+        ThreadRecording prefetched = new ThreadRecording(templates(config, 24, 5));
+        TrainingResult a = TrainingRun.builder().setStart(start).setTrainingData(inline)
+                .setOutputDirectory(tmp.resolve("inline")).optOptions(options(2, 7)).build().run();
+        TrainingOptions withLoader = TrainingOptions.builder().epochs(2).batchSize(8).learningRate(2e-3).seed(7)
+                .devices(List.of(Device.cpu())).loaderThreads(1).build();
+        TrainingResult b = TrainingRun.builder().setStart(start).setTrainingData(prefetched)
+                .setOutputDirectory(tmp.resolve("prefetched")).optOptions(withLoader).build().run();
+
+        assertThat(inline.threads).containsExactly(Thread.currentThread().getName());
+        assertThat(prefetched.threads).contains("layershuffle-loader");
+        Checkpoint x = Checkpoint.read(a.last());
+        Checkpoint y = Checkpoint.read(b.last());
+        x.tensors().forEach((name, t) -> assertThat(y.tensor(name).data()).as(name).containsExactly(t.data()));
+        assertThatThrownBy(() -> TrainingOptions.builder().loaderThreads(-1).build())
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("loaderThreads");
+    }
+
     @Test
     void resumeContinuesTheSamePlansDataAndOptimizerState() {
         ModelConfig config = TestModels.tiny(Variant.LAYERSHUFFLE);
