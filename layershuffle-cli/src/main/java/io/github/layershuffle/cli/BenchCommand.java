@@ -31,7 +31,8 @@ import picocli.CommandLine.Spec;
             "With --model vit-b16: the paper preset's path at ViT-B/16's full size in stages (--stage): prepare "
                 + "(a random-valued Hugging Face model.safetensors in google/vit-base-patch16-224's layout and a "
                 + "224x224 image folder), experiment (import, fine-tune every method, checkpoint, evaluate, merge, "
-                + "export, ONNX Runtime), parity (ORT vs DJL logits), training, export, inference, memory.",
+                + "export, ONNX Runtime), parity (ORT vs DJL logits), training, export, inference, memory, loader "
+                + "(the image-folder loader's images/s).",
             "With --write-hf FILE or --write-images DIR: only write that fixture."})
 final class BenchCommand implements Callable<Integer> {
     @Spec
@@ -47,7 +48,7 @@ final class BenchCommand implements Callable<Integer> {
     String model;
 
     @Option(names = "--stage", split = ",", paramLabel = "NAME", description = "vit-b16 only: the stages to run, of "
-            + "prepare, experiment, parity, training, export, inference, memory (default: all, in that order).")
+            + "prepare, experiment, parity, training, export, inference, memory, loader (default: all, in that order).")
     List<String> stages;
 
     @Option(names = "--train-images", defaultValue = "16",
