@@ -143,7 +143,7 @@ final class BenchCommand implements Callable<Integer> {
                     System.getProperty("java.version"));
             Path dir = work != null ? work : Path.of("runs", "bench-vit-b16");
             return new VitB16Bench(out, spec.commandLine().getErr(), dir).run(chosen,
-                    batch != null ? batch : new int[] {8}, trainImages, evalImages, perClass, rounds, optimization);
+                    batch != null ? batch : new int[] {8}, trainImages, evalImages, perClass, rounds, optimization, cpuArena);
         }
         if (!model.equals("small")) {
             throw new picocli.CommandLine.ParameterException(spec.commandLine(), "unknown model '" + model

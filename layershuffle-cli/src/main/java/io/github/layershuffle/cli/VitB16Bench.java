@@ -66,7 +66,7 @@ final class VitB16Bench {
 
     /** Runs the stages asked for, in their order; returns the exit code (1 if parity failed). */
     int run(Set<String> stages, int[] batches, int trainImages, int evalImages, int perClass, int rounds,
-            OrtSession.SessionOptions.OptLevel level) throws IOException {
+            OrtSession.SessionOptions.OptLevel level, boolean cpuArena) throws IOException {
         int code = 0;
         if (stages.contains("prepare")) {
             prepare(perClass);
@@ -85,10 +85,10 @@ final class VitB16Bench {
             export(export);
         }
         if (stages.contains("inference")) {
-            inference(export, rounds, level);
+            inference(export, rounds, level, cpuArena);
         }
         if (stages.contains("memory")) {
-            memory(export);
+            memory(export, cpuArena);
         }
         if (stages.contains("loader")) {
             loader(batches);
@@ -186,12 +186,13 @@ final class VitB16Bench {
         out.flush();
     }
 
-    private void inference(Path export, int rounds, OrtSession.SessionOptions.OptLevel level) {
+    private void inference(Path export, int rounds, OrtSession.SessionOptions.OptLevel level, boolean cpuArena) {
         Checkpoint checkpoint = ModelCheckpoints.fresh(ModelConfig.vitB16(1000).withVariant(Variant.LAYERSHUFFLE), 1);
         List<InferenceBenchmark.Row> rows = InferenceBenchmark.measure(checkpoint, export, new int[] {1, 8}, rounds, 1,
-                new int[] {1}, level, RuntimeOptions.defaults().cpuArena(), RuntimeOptions.defaults().tokenPoolBytes());
+                new int[] {1}, level, cpuArena, RuntimeOptions.defaults().tokenPoolBytes());
         out.println("### Inference ViT-B/16 (ONNX Runtime " + ai.onnxruntime.OrtEnvironment.getEnvironment().getVersion()
-                + ", " + level + ", " + rounds + " interleaved rounds of one call each, sequential plan)");
+                + ", " + level + ", " + rounds + " interleaved rounds of one call each, sequential plan"
+                + (cpuArena ? ", an arena per session of the composed model" : "") + ")");
         out.println();
         out.println("| intra-op threads | batch | composed, ms | one graph, ms | composition overhead, median [quartiles] "
                 + "| DJL, ms | ORT composed images/s | DJL images/s | ORT / DJL |");
@@ -206,12 +207,13 @@ final class VitB16Bench {
         out.flush();
     }
 
-    private void memory(Path export) {
-        out.println("### Memory and load time ViT-B/16 (fresh JVM each, 3 calls at batch 8)");
+    private void memory(Path export, boolean cpuArena) {
+        out.println("### Memory and load time ViT-B/16 (fresh JVM each, 3 calls at batch 8"
+                + (cpuArena ? ", an arena per session of the composed model" : "") + ")");
         out.println();
         out.println("| model | load, s | after loading, MiB | added by the calls, MiB |");
         out.println("|---|---:|---:|---:|");
-        for (MemoryBenchmark.GraphRow r : MemoryBenchmark.compareGraphs(export, 8, 3)) {
+        for (MemoryBenchmark.GraphRow r : MemoryBenchmark.compareGraphs(export, 8, 3, cpuArena)) {
             out.printf(Locale.ROOT, "| %s | %.2f | %.0f | %.0f |%n", r.composed() ? "composed (14 sessions)"
                     : "one graph (model.onnx)", r.loadMillis() / 1000, r.loadKiB() / 1024.0, r.callsKiB() / 1024.0);
         }

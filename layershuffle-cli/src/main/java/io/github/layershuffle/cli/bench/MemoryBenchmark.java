@@ -48,19 +48,19 @@ public final class MemoryBenchmark {
     }
 
     /**
-     * Resident memory and load time of the composed export against its {@code model.onnx} (an export made with
-     * {@code optFullModel(true)}), each in a child JVM running {@code calls} sequential-plan calls at
-     * {@code batch}; composed first, then one graph.
+     * Resident memory and load time of the composed export (an arena per session if {@code cpuArena}) against
+     * its {@code model.onnx} (an export made with {@code optFullModel(true)}), each in a child JVM running
+     * {@code calls} calls at {@code batch}; composed first, then one graph.
      *
      * @throws LayerShuffleException if a child JVM fails, naming its command and output
      */
-    public static List<GraphRow> compareGraphs(Path export, int batch, int calls) {
+    public static List<GraphRow> compareGraphs(Path export, int batch, int calls, boolean cpuArena) {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         List<GraphRow> rows = new ArrayList<>();
         for (String mode : new String[] {"composed", "full"}) {
             List<String> command = List.of(java, "-Xms256m", "-Xmx256m", "-XX:+AlwaysPreTouch", "-cp",
                     System.getProperty("java.class.path"), MemoryBenchmark.class.getName(), export.toString(),
-                    Integer.toString(batch), "false", Integer.toString(calls), mode);
+                    Integer.toString(batch), Boolean.toString(cpuArena), Integer.toString(calls), mode);
             long[] kib = probe(command);
             rows.add(new GraphRow(mode.equals("composed"), kib[1] - kib[0], kib[2] - kib[1], kib[3] / 1000.0));
         }
