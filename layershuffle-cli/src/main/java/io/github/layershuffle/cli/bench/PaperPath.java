@@ -41,16 +41,17 @@ public final class PaperPath {
 
     /**
      * The paper preset with the sizes of a CPU check: one fine-tuning epoch of {@code trainImages} at
-     * {@code batch}, one seed (two for LayerShuffle, the merge method), one evaluation seed, 6 and 12 blocks
-     * kept, one merge, LayerShuffle exported and measured on ONNX Runtime, no probe and no controls,
-     * {@code evalImages} for validation, test and the diagnostics.
+     * {@code batch}, one seed (two for LayerShuffle, the merge method), one evaluation seed, 6 blocks kept and
+     * all (only all below 6 blocks), one merge, LayerShuffle exported and measured on ONNX Runtime, no probe and
+     * no controls, {@code evalImages} for validation, test and the diagnostics.
      *
      * @throws IllegalArgumentException as {@link ExperimentSettings}'s constructor
      */
     public static ExperimentSettings settings(ModelConfig model, int batch, int trainImages, int evalImages) {
         ExperimentSettings p = ExperimentSettings.paper();
         return new ExperimentSettings(p.preset(), model, 0, p.baseLearningRate(), 1, p.fineTuneLearningRate(), batch,
-                trainImages, evalImages, evalImages, p.methods(), 1, 1, List.of(6, model.depth()), 1,
+                trainImages, evalImages, evalImages, p.methods(), 1, 1,
+                List.copyOf(new java.util.TreeSet<>(List.of(Math.min(6, model.depth()), model.depth()))), 1,
                 evalImages, List.of(), List.of(Variant.LAYERSHUFFLE), Math.min(batch, evalImages), 0,
                 p.fineTuneLinearDecay(), List.of(Variant.LAYERSHUFFLE), 2, List.of(), evalImages);
     }
