@@ -9,6 +9,7 @@ import io.github.layershuffle.samples.swarm.client.Hop;
 import io.github.layershuffle.samples.swarm.client.Mismatch;
 import io.github.layershuffle.samples.swarm.client.ServerAddress;
 import io.github.layershuffle.samples.swarm.client.SwarmClient;
+import io.github.layershuffle.samples.swarm.client.SwarmClientBuilder;
 import io.github.layershuffle.samples.swarm.client.SwarmException;
 import io.github.layershuffle.samples.swarm.client.SwarmResult;
 import io.github.layershuffle.samples.swarm.data.LabeledImages;
@@ -55,14 +56,14 @@ public final class BenchRun {
     private final int[] ports;
     private final Parts[] parts;
     private final Misconduct misconduct;
-    private final Consumer<SwarmClient.Builder> clientSetup;
+    private final Consumer<SwarmClientBuilder> clientSetup;
     private final boolean mixedThreads;
     /** How each server lies now (null: honestly), switched at dispatch. */
     private final AtomicReferenceArray<Misbehaviour.Lie> lying;
     private final AtomicInteger liesTold = new AtomicInteger();
 
     private BenchRun(Path export, LabeledImages data, BenchOptions options, FaultSchedule schedule,
-                     Misconduct misconduct, Consumer<SwarmClient.Builder> clientSetup, boolean mixedThreads) {
+                     Misconduct misconduct, Consumer<SwarmClientBuilder> clientSetup, boolean mixedThreads) {
         this.misconduct = misconduct;
         this.clientSetup = clientSetup;
         this.mixedThreads = mixedThreads;
@@ -113,7 +114,7 @@ public final class BenchRun {
      */
     public static BenchResult run(Path export, LabeledImages data, ExecutionPolicy policy, BenchOptions options,
                                   FaultSchedule schedule, Misconduct misconduct,
-                                  Consumer<SwarmClient.Builder> clientSetup, boolean mixedThreads,
+                                  Consumer<SwarmClientBuilder> clientSetup, boolean mixedThreads,
                                   IntConsumer progress) {
         Objects.requireNonNull(policy, "policy");
         Objects.requireNonNull(clientSetup, "clientSetup");
@@ -158,7 +159,7 @@ public final class BenchRun {
             }
             List<ServerAddress> addresses = Arrays.stream(ports).mapToObj(p -> new ServerAddress("127.0.0.1", p))
                     .toList();
-            SwarmClient.Builder builder = SwarmClient.builder().servers(addresses).optModelDir(export)
+            SwarmClientBuilder builder = SwarmClient.builder().servers(addresses).optModelDir(export)
                     .optFaultMode(options.faultMode()).optDeadline(options.deadline())
                     .optHopTimeout(options.hopTimeout()).optSeed(options.seed());
             clientSetup.accept(builder);

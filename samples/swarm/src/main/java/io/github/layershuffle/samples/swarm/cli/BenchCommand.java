@@ -7,6 +7,7 @@ import io.github.layershuffle.samples.swarm.bench.FaultSchedule;
 import io.github.layershuffle.samples.swarm.bench.Misbehaviour;
 import io.github.layershuffle.samples.swarm.bench.Misconduct;
 import io.github.layershuffle.samples.swarm.client.SwarmClient;
+import io.github.layershuffle.samples.swarm.client.SwarmClientBuilder;
 import io.github.layershuffle.samples.swarm.client.Verify;
 import io.github.layershuffle.samples.swarm.data.LabeledImages;
 import java.nio.file.Path;
@@ -104,6 +105,10 @@ final class BenchCommand implements Callable<Integer> {
             description = "How long the client bans a server caught lying. Default: ${DEFAULT-VALUE}.")
     long liarBanMs;
 
+    @Option(names = "--verify-in-process",
+            description = "The bench's client holds the export it runs (--local-export of classify): --verify recomputes hops in process.")
+    boolean inProcess;
+
     @Option(names = "--mixed-threads",
             description = "Odd servers run one ONNX Runtime thread more (measures honest disagreement).")
     boolean mixedThreads;
@@ -135,9 +140,13 @@ final class BenchCommand implements Callable<Integer> {
                 Math.round(slowMs * 1000), lieEvery, lieFor, lies.stream().map(Misbehaviour.Lie::parse).toList());
         Verify verify = faults.verifyMode();
         Duration budget = faults.budget();
-        System.out.printf(Locale.ROOT, "misconduct: %s; verify %s (tolerance %s), routing %s%s%n", misconduct, verify,
+        System.out.printf(Locale.ROOT, "misconduct: %s; verify %s%s (tolerance %s), routing %s%s%n", misconduct, verify,
+                inProcess ? " in process" : "",
                 faults.tolerance, policy.routing(), budget == null ? "" : ", budget " + faults.budget);
-        Consumer<SwarmClient.Builder> setup = b -> {
+        Function<Path, Consumer<SwarmClientBuilder>> setupFor = export -> b -> {
+            if (inProcess) {
+                b.optLocalExport(export);
+            }
             b.optVerify(verify).optVerifyTolerance(faults.tolerance).optRouting(policy.routing())
                     .optLiarBan(Duration.ofMillis(liarBanMs));
             if (budget != null) {
@@ -149,7 +158,7 @@ final class BenchCommand implements Callable<Integer> {
             System.out.println("running " + export + " ...");
             AtomicInteger shown = new AtomicInteger();
             int total = options.requests();
-            BenchResult r = BenchRun.run(export, test, policy.policy(), options, schedule, misconduct, setup,
+            BenchResult r = BenchRun.run(export, test, policy.policy(), options, schedule, misconduct, setupFor.apply(export),
                     mixedThreads, done -> {
                 int tenth = done * 10 / Math.max(1, total);
                 if (tenth > shown.get() && shown.getAndSet(tenth) < tenth) {
