@@ -195,9 +195,15 @@ final class BenchCommand implements Callable<Integer> {
                 r.blocksMin(), r.blocksMax()));
         row("blocks skipped", results, r -> String.valueOf(r.skippedBlocks()));
         row("failed calls", results, r -> String.valueOf(r.failedHops()));
-        row("lies told", results, r -> String.valueOf(r.liesTold()));
-        row("  caught / flagged / missed", results, r -> r.liesCaught() + " / " + r.liesFlagged() + " / "
-                + r.liesMissed());
+        row("lies told (server count)", results, r -> String.valueOf(r.lies().told()));
+        row("lies delivered", results, r -> String.valueOf(r.lies().delivered()));
+        row("  caught / flagged", results, r -> r.lies().caught() + " / " + r.lies().flagged());
+        row("  missed: checked/alone/not", results, r -> r.lies().passedCheck() + " / " + r.lies().unverified()
+                + " / " + r.lies().unchecked());
+        row("detected of verifiable", results, r -> String.format(Locale.ROOT, "%.1f%% of %d",
+                100 * r.lies().detectionRate(), r.lies().verifiable()));
+        row("detected of delivered", results, r -> String.format(Locale.ROOT, "%.1f%% of %d",
+                100 * r.lies().detectionRateOfDelivered(), r.lies().delivered()));
         row("verification calls / req", results, r -> String.format(Locale.ROOT, "%.2f",
                 (double) r.verificationCalls() / Math.max(1, r.dispatched())));
         row("unverified hops (one host)", results, r -> String.valueOf(r.unverifiedHops()));

@@ -4,6 +4,7 @@ import io.github.layershuffle.api.LayerShuffleException;
 import io.github.layershuffle.api.ModelConfig;
 import io.github.layershuffle.samples.swarm.security.ClientSecurity;
 import io.grpc.ChannelCredentials;
+import io.grpc.ClientInterceptor;
 import io.grpc.Grpc;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
@@ -32,7 +33,8 @@ final class Connector {
      * @throws LayerShuffleException as {@link SwarmClientBuilder#connect()}; every channel is closed then
      */
     static Connected connect(List<ServerAddress> servers, String model, ClientSecurity sec, int maxBytes,
-                             Duration connectTimeout, Duration banInitial, Duration banMax) {
+                             Duration connectTimeout, Duration banInitial, Duration banMax,
+                             List<ClientInterceptor> interceptors) {
         List<Peer> peers = new ArrayList<>();
         ChannelCredentials credentials = sec.credentials();
         Function<ServerAddress, ManagedChannel> channels = a -> {
@@ -40,6 +42,10 @@ final class Connector {
                     .maxInboundMessageSize(maxBytes);
             sec.token().ifPresent(t -> b.intercept(t.clientInterceptor()));
             sec.serverName().ifPresent(b::overrideAuthority);
+            // intercept(...) runs the interceptors added last first: add them in reverse to run them in order
+            for (int i = interceptors.size() - 1; i >= 0; i--) {
+                b.intercept(interceptors.get(i));
+            }
             return b.build();
         };
         try {

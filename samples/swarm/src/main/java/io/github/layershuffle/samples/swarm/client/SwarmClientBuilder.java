@@ -4,8 +4,10 @@ import io.github.layershuffle.api.LayerShuffleException;
 import io.github.layershuffle.onnx.runtime.RuntimeOptions;
 import io.github.layershuffle.samples.swarm.security.ClientSecurity;
 import io.github.layershuffle.samples.swarm.wire.ExportId;
+import io.grpc.ClientInterceptor;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 
@@ -33,6 +35,7 @@ public final class SwarmClientBuilder {
     private Routing routing = Routing.PLAN;
     private Duration budget;
     private Duration liarBan = Duration.ofHours(1);
+    private final List<ClientInterceptor> interceptors = new ArrayList<>();
     private Path localExport;
     private RuntimeOptions localRuntime;
 
@@ -201,6 +204,17 @@ public final class SwarmClientBuilder {
         return this;
     }
 
+    /**
+     * Adds a gRPC client interceptor to every channel (tracing, metadata); they run in the order added, before the
+     * bearer token's.
+     *
+     * @throws NullPointerException if {@code interceptor} is null
+     */
+    public SwarmClientBuilder optInterceptor(ClientInterceptor interceptor) {
+        interceptors.add(Objects.requireNonNull(interceptor, "interceptor"));
+        return this;
+    }
+
     /** How blocks are ordered and servers chosen; default {@link Routing#PLAN}. */
     public SwarmClientBuilder optRouting(Routing routing) {
         this.routing = Objects.requireNonNull(routing, "routing");
@@ -257,7 +271,7 @@ public final class SwarmClientBuilder {
         Connector.Connected c;
         try {
             c = Connector.connect(servers, local != null && model == null ? local.id() : model, security,
-                    maxMessageBytes, connectTimeout, banInitial, banMax);
+                    maxMessageBytes, connectTimeout, banInitial, banMax, List.copyOf(interceptors));
         } catch (RuntimeException e) {
             if (local != null) {
                 local.close();
