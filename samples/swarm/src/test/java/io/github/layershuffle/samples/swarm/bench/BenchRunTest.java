@@ -91,9 +91,9 @@ class BenchRunTest {
     @Test
     void withTheExportAtHandEveryLieOfALoneHostIsCaughtInProcess() {
         // one host per block: no server can check another, only the in-process recompute can
-        BenchOptions options = new BenchOptions(3, 1, 48, 4, 1, Duration.ofSeconds(60), FaultMode.SUBSTITUTE_OR_SKIP,
+        BenchOptions options = new BenchOptions(3, 1, 24, 4, 1, Duration.ofSeconds(60), FaultMode.SUBSTITUTE_OR_SKIP,
                 Duration.ofSeconds(5), Duration.ofSeconds(2), 1, 1, 1);
-        Misconduct m = Misconduct.generate(4, 3, options.requests(), 0, 0, 2, 3,
+        Misconduct m = Misconduct.generate(4, 3, options.requests(), 0, 0, 1, 2,
                 java.util.List.of(Misbehaviour.Lie.values()));
         BenchResult alone = BenchRun.run(shuffle, data, ExecutionPolicy.random(1), options, FaultSchedule.none(3), m,
                 b -> b.optVerify(io.github.layershuffle.samples.swarm.client.Verify.replicate(2))
@@ -103,7 +103,7 @@ class BenchRunTest {
         BenchResult local = BenchRun.run(shuffle, data, ExecutionPolicy.random(1), options, FaultSchedule.none(3), m,
                 b -> b.optVerify(io.github.layershuffle.samples.swarm.client.Verify.replicate(2))
                         .optLiarBan(Duration.ofMillis(1)).optLocalExport(shuffle), false, d -> { });
-        assertThat(local.answered()).isEqualTo(12);
+        assertThat(local.answered()).isEqualTo(6);
         assertThat(local.lies().delivered()).isPositive();
         assertThat(local.lies().caught()).isEqualTo(local.lies().delivered());
         assertThat(local.lies().missed()).isZero();
