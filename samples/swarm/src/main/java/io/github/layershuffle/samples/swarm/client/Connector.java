@@ -16,7 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
 
-/** Opens a channel to every server, asks each what it hosts, and picks the model: {@link SwarmClientBuilder#connect()}. */
+/** Opens a channel to every server, asks each what it hosts, and picks the model ({@link SwarmClientBuilder}). */
 final class Connector {
 
     /** The servers, the export id chosen, and its config. */

@@ -42,14 +42,16 @@ import java.util.stream.IntStream;
  *
  * <p>{@link SwarmClientBuilder#optSecurity(ClientSecurity)} sets TLS, a client certificate and a bearer token (default
  * plaintext). {@link SwarmClientBuilder#optVerify(Verify)} checks servers against each other and bans liars;
- * {@link SwarmClientBuilder#optRouting(Routing)} picks blocks and servers by expected latency; {@link SwarmClientBuilder#optBudget(Duration)}
- * runs blocks only while the next one is expected to fit (anytime inference).
+ * {@link SwarmClientBuilder#optRouting(Routing)} picks blocks and servers by expected latency;
+ * {@link SwarmClientBuilder#optBudget(Duration)} runs blocks only while the next one is expected to fit (anytime
+ * inference); {@link SwarmClientBuilder#optLocalExport} checks servers against the client's own copy of the export.
  *
  * <p>Thread-safe: any number of threads may call {@code classify} at once. {@link #close()} is idempotent.
  */
 public final class SwarmClient implements AutoCloseable {
     /**
-     * The default {@link SwarmClientBuilder#optVerifyTolerance(double) verify tolerance}, 1e-3 relative. Measured (docs/SWARM.md):
+     * The default {@link SwarmClientBuilder#optVerifyTolerance(double) verify tolerance}, 1e-3 relative. Measured
+     * (docs/SWARM.md):
      * honest servers on one machine returned identical outputs (largest difference 0 over 1,000 images, four
      * replicas, one and two ONNX Runtime threads); the bench's lies differed by 0.017 to 0.35. Servers on other CPUs
      * or ONNX Runtime builds were not measured: if honest ones disagree, {@link SwarmResult#agreedMaxDifference()}
