@@ -27,9 +27,7 @@ import java.util.Map;
  * @param restarts        server restarts applied
  * @param restartFailures restarts that could not bind their port again
  * @param wall            from the first dispatch to the last answer
- * @param liesTold        Block calls answered with a lie (counted by the lying servers)
- * @param liesCaught      hops outvoted by a majority (each a lie caught, its server banned)
- * @param liesFlagged     hops whose servers disagreed without a majority (a lie seen, nobody banned)
+ * @param lies            what became of the lies told ({@link LieCounts})
  * @param verificationCalls calls made to check outputs (second opinions and tie-breakers)
  * @param unverifiedHops  hops verification wanted checked that only one server up could run
  * @param budgetStops     answered requests whose blocks the budget stopped
@@ -39,12 +37,13 @@ public record BenchResult(String export, String variant, int dispatched, int ans
                           int notDispatched, Map<String, Integer> failures, long images, long correct,
                           long imagesFailed, double[] latencyMillis, double blocksMean, int blocksMin, int blocksMax,
                           long skippedBlocks, long failedHops, int kills, int restarts, int restartFailures,
-                          Duration wall, long liesTold, long liesCaught, long liesFlagged, long verificationCalls,
+                          Duration wall, LieCounts lies, long verificationCalls,
                           long unverifiedHops, int budgetStops, double agreedMaxDifference) {
 
     /** Checks and copies. */
     public BenchResult {
         failures = Map.copyOf(failures);
+        java.util.Objects.requireNonNull(lies, "lies");
         latencyMillis = latencyMillis.clone();
         if (answered + failed != dispatched) {
             throw new IllegalStateException("lost requests: " + dispatched + " dispatched but " + answered
@@ -55,11 +54,6 @@ public record BenchResult(String export, String variant, int dispatched, int ans
     /** Correct answers over the images of answered requests (NaN if none was answered). */
     public double accuracy() {
         return images == 0 ? Double.NaN : (double) correct / images;
-    }
-
-    /** Lies told that no check caught or flagged (never below 0). */
-    public long liesMissed() {
-        return Math.max(0, liesTold - liesCaught - liesFlagged);
     }
 
     /** Correct answers over all images dispatched: a failed request counts as wrong. */

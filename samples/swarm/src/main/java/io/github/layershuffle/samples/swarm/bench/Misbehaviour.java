@@ -5,9 +5,15 @@ import io.github.layershuffle.samples.swarm.proto.Tensor;
 import io.github.layershuffle.samples.swarm.proto.TensorResponse;
 import io.github.layershuffle.samples.swarm.wire.Activations;
 import io.github.layershuffle.samples.swarm.wire.SwarmMethods;
+import io.grpc.CallOptions;
+import io.grpc.Channel;
+import io.grpc.ClientCall;
+import io.grpc.ClientInterceptor;
+import io.grpc.ForwardingClientCall;
 import io.grpc.ForwardingServerCall;
 import io.grpc.ForwardingServerCallListener;
 import io.grpc.Metadata;
+import io.grpc.MethodDescriptor;
 import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
@@ -19,6 +25,8 @@ import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
+import java.util.function.IntSupplier;
+import java.util.function.Predicate;
 
 /**
  * Server interceptors that make a real block server slow or a liar, for the bench and the tests: the server's own
@@ -56,7 +64,47 @@ public final class Misbehaviour {
         }
     }
 
+    /** The header by which the bench's client tags each call with its request's number ({@link #tagging}). */
+    public static final Metadata.Key<String> REQUEST_HEADER = Metadata.Key.of("x-swarm-bench-request",
+            Metadata.ASCII_STRING_MARSHALLER);
+
     private Misbehaviour() {
+    }
+
+    /**
+     * A client interceptor that tags every call with {@link #REQUEST_HEADER}: the number {@code request} gives on the
+     * calling thread (blocking calls run their interceptors there), none when it gives a negative number.
+     */
+    public static ClientInterceptor tagging(IntSupplier request) {
+        return new ClientInterceptor() {
+            @Override
+            public <Q, R> ClientCall<Q, R> interceptCall(MethodDescriptor<Q, R> method, CallOptions options,
+                                                         Channel next) {
+                int r = request.getAsInt();
+                return new ForwardingClientCall.SimpleForwardingClientCall<>(next.newCall(method, options)) {
+                    @Override
+                    public void start(Listener<R> listener, Metadata headers) {
+                        if (r >= 0) {
+                            headers.put(REQUEST_HEADER, Integer.toString(r));
+                        }
+                        super.start(listener, headers);
+                    }
+                };
+            }
+        };
+    }
+
+    /** The request number a call was tagged with ({@link #tagging}), or -1. */
+    public static int request(Metadata headers) {
+        String v = headers.get(REQUEST_HEADER);
+        if (v == null || v.length() > 10) {
+            return -1;
+        }
+        try {
+            return Integer.parseInt(v);
+        } catch (NumberFormatException e) {
+            return -1;
+        }
     }
 
     /**
@@ -94,13 +142,25 @@ public final class Misbehaviour {
      */
     public static ServerInterceptor lying(Lie lie, List<Integer> hosted, long seed, BooleanSupplier active,
                                           AtomicInteger lies) {
+        return lying(lie, hosted, seed, (Predicate<Metadata>) h -> active.getAsBoolean(), lies);
+    }
+
+    /**
+     * Lies about the output of every Block call whose headers {@code active} accepts (e.g. by the request number
+     * the bench tagged it with, {@link #request(Metadata)}), counting the lies told in {@code lies}.
+     *
+     * @param hosted the blocks the server hosts, for {@link Lie#OTHER_BLOCK}
+     * @param seed   seeds the noise and the choice of the other block
+     */
+    public static ServerInterceptor lying(Lie lie, List<Integer> hosted, long seed, Predicate<Metadata> active,
+                                          AtomicInteger lies) {
         SplittableRandom root = new SplittableRandom(seed);
         return new ServerInterceptor() {
             @Override
             public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers,
                                                                ServerCallHandler<Q, R> next) {
                 if (!call.getMethodDescriptor().getFullMethodName().equals(SwarmMethods.BLOCK.getFullMethodName())
-                        || !active.getAsBoolean()) {
+                        || !active.test(headers)) {
                     return next.startCall(call, headers);
                 }
                 SplittableRandom rng;

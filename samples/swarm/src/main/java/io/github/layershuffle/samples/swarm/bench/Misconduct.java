@@ -101,6 +101,16 @@ public record Misconduct(long seed, List<Integer> slow, long slowMicros, List<Sp
         return null;
     }
 
+    /** The server that lies to request {@code r}, or -1 (spells do not overlap: at most one does). */
+    public int liar(int r) {
+        for (Spell spell : spells) {
+            if (r >= spell.from() && r < spell.to()) {
+                return spell.server();
+            }
+        }
+        return -1;
+    }
+
     @Override
     public String toString() {
         return "Misconduct[seed=" + seed + ", slow " + slow + " +" + slowMicros + " us, " + spells.size()

@@ -7,6 +7,7 @@ import io.github.layershuffle.samples.swarm.bench.FaultSchedule;
 import io.github.layershuffle.samples.swarm.bench.Misbehaviour;
 import io.github.layershuffle.samples.swarm.bench.Misconduct;
 import io.github.layershuffle.samples.swarm.client.SwarmClient;
+import io.github.layershuffle.samples.swarm.client.SwarmClientBuilder;
 import io.github.layershuffle.samples.swarm.client.Verify;
 import io.github.layershuffle.samples.swarm.data.LabeledImages;
 import java.nio.file.Path;
@@ -104,6 +105,10 @@ final class BenchCommand implements Callable<Integer> {
             description = "How long the client bans a server caught lying. Default: ${DEFAULT-VALUE}.")
     long liarBanMs;
 
+    @Option(names = "--verify-in-process",
+            description = "The bench's client holds the export it runs (--local-export of classify): --verify recomputes hops in process.")
+    boolean inProcess;
+
     @Option(names = "--mixed-threads",
             description = "Odd servers run one ONNX Runtime thread more (measures honest disagreement).")
     boolean mixedThreads;
@@ -135,9 +140,13 @@ final class BenchCommand implements Callable<Integer> {
                 Math.round(slowMs * 1000), lieEvery, lieFor, lies.stream().map(Misbehaviour.Lie::parse).toList());
         Verify verify = faults.verifyMode();
         Duration budget = faults.budget();
-        System.out.printf(Locale.ROOT, "misconduct: %s; verify %s (tolerance %s), routing %s%s%n", misconduct, verify,
+        System.out.printf(Locale.ROOT, "misconduct: %s; verify %s%s (tolerance %s), routing %s%s%n", misconduct, verify,
+                inProcess ? " in process" : "",
                 faults.tolerance, policy.routing(), budget == null ? "" : ", budget " + faults.budget);
-        Consumer<SwarmClient.Builder> setup = b -> {
+        Function<Path, Consumer<SwarmClientBuilder>> setupFor = export -> b -> {
+            if (inProcess) {
+                b.optLocalExport(export);
+            }
             b.optVerify(verify).optVerifyTolerance(faults.tolerance).optRouting(policy.routing())
                     .optLiarBan(Duration.ofMillis(liarBanMs));
             if (budget != null) {
@@ -149,7 +158,7 @@ final class BenchCommand implements Callable<Integer> {
             System.out.println("running " + export + " ...");
             AtomicInteger shown = new AtomicInteger();
             int total = options.requests();
-            BenchResult r = BenchRun.run(export, test, policy.policy(), options, schedule, misconduct, setup,
+            BenchResult r = BenchRun.run(export, test, policy.policy(), options, schedule, misconduct, setupFor.apply(export),
                     mixedThreads, done -> {
                 int tenth = done * 10 / Math.max(1, total);
                 if (tenth > shown.get() && shown.getAndSet(tenth) < tenth) {
@@ -186,9 +195,15 @@ final class BenchCommand implements Callable<Integer> {
                 r.blocksMin(), r.blocksMax()));
         row("blocks skipped", results, r -> String.valueOf(r.skippedBlocks()));
         row("failed calls", results, r -> String.valueOf(r.failedHops()));
-        row("lies told", results, r -> String.valueOf(r.liesTold()));
-        row("  caught / flagged / missed", results, r -> r.liesCaught() + " / " + r.liesFlagged() + " / "
-                + r.liesMissed());
+        row("lies told (server count)", results, r -> String.valueOf(r.lies().told()));
+        row("lies delivered", results, r -> String.valueOf(r.lies().delivered()));
+        row("  caught / flagged", results, r -> r.lies().caught() + " / " + r.lies().flagged());
+        row("  missed: checked/alone/not", results, r -> r.lies().passedCheck() + " / " + r.lies().unverified()
+                + " / " + r.lies().unchecked());
+        row("detected of verifiable", results, r -> String.format(Locale.ROOT, "%.1f%% of %d",
+                100 * r.lies().detectionRate(), r.lies().verifiable()));
+        row("detected of delivered", results, r -> String.format(Locale.ROOT, "%.1f%% of %d",
+                100 * r.lies().detectionRateOfDelivered(), r.lies().delivered()));
         row("verification calls / req", results, r -> String.format(Locale.ROOT, "%.2f",
                 (double) r.verificationCalls() / Math.max(1, r.dispatched())));
         row("unverified hops (one host)", results, r -> String.valueOf(r.unverifiedHops()));

@@ -5,6 +5,7 @@ import io.github.layershuffle.api.ModelConfig;
 import io.github.layershuffle.samples.swarm.client.Hop;
 import io.github.layershuffle.samples.swarm.client.ServerAddress;
 import io.github.layershuffle.samples.swarm.client.SwarmClient;
+import io.github.layershuffle.samples.swarm.client.SwarmClientBuilder;
 import io.github.layershuffle.samples.swarm.client.SwarmException;
 import io.github.layershuffle.samples.swarm.client.SwarmResult;
 import io.github.layershuffle.samples.swarm.data.LabeledImages;
@@ -65,6 +66,10 @@ final class ClassifyCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "1", description = "Seeds the choice among servers. Default: ${DEFAULT-VALUE}.")
     long seed;
 
+    @Option(names = "--local-export", paramLabel = "DIR",
+            description = "An export the client holds itself (the one it runs): --verify recomputes hops on it in process and bans a server that differs (spot:P: a share P of the hops; replicate:K: hops whose servers disagree or that one server alone could run).")
+    Path localExport;
+
     @Option(names = "--health", description = "Print each server's gRPC health status first.")
     boolean health;
 
@@ -85,12 +90,15 @@ final class ClassifyCommand implements Callable<Integer> {
             addresses = ServerAddress.resolveAll(addresses);
         }
         LabeledImages images = LabeledImages.read(data, set);
-        SwarmClient.Builder b = SwarmClient.builder().servers(addresses).optFaultMode(faults.mode())
+        SwarmClientBuilder b = SwarmClient.builder().servers(addresses).optFaultMode(faults.mode())
                 .optDeadline(faults.deadline()).optHopTimeout(faults.hopTimeout()).optSeed(seed)
                 .optSecurity(security.client()).optVerify(faults.verifyMode()).optVerifyTolerance(faults.tolerance)
                 .optRouting(policy.routing());
         if (faults.budget() != null) {
             b.optBudget(faults.budget());
+        }
+        if (localExport != null) {
+            b.optLocalExport(localExport);
         }
         if (model != null) {
             if (Files.isDirectory(Path.of(model))) {

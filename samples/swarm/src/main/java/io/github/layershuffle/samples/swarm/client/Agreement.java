@@ -21,7 +21,7 @@ final class Agreement {
             List<T> home = null;
             for (List<T> g : groups) {
                 FloatBuffer ref = values.apply(g.get(0));
-                if (maxDifference(ref, values.apply(item)) <= tolerance * Math.max(1, maxAbs(ref))) {
+                if (agree(ref, values.apply(item), tolerance)) {
                     home = g;
                     break;
                 }
@@ -33,6 +33,11 @@ final class Agreement {
             home.add(item);
         }
         return groups;
+    }
+
+    /** Whether {@code x} agrees with {@code ref}: {@code max |ref - x| <= tolerance * max(1, max |ref|)}. */
+    static boolean agree(FloatBuffer ref, FloatBuffer x, double tolerance) {
+        return maxDifference(ref, x) <= tolerance * Math.max(1, maxAbs(ref));
     }
 
     /** The group holding more than half of {@code total} items, or {@code null}. */

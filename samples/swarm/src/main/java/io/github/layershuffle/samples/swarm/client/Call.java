@@ -20,7 +20,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
@@ -34,8 +33,6 @@ import org.slf4j.LoggerFactory;
  */
 final class Call {
     private static final Logger LOG = LoggerFactory.getLogger(Call.class);
-    /** Extra servers asked when the outputs of a hop split without a majority. */
-    private static final int MAX_TIEBREAKS = 2;
 
     private final Router router;
     private final List<String> labels;
@@ -48,15 +45,10 @@ final class Call {
     private final long budgetAt;
     private final List<Hop> hops = new ArrayList<>();
     private final List<Mismatch> mismatches = new ArrayList<>();
-    /** The largest difference between outputs that agreed: honest disagreement, measured. */
-    private double agreedMaxDifference;
+    private final Verification verification;
 
-    /** One server's checked answer to a hop. */
-    private record Reply(Peer peer, Tensor tensor, FloatBuffer values, long micros) {
-    }
-
-    Call(Router router, List<String> labels, ClientSettings settings, ExecutionPlan planned, int batch,
-         SplittableRandom rng) {
+    Call(Router router, List<String> labels, ClientSettings settings, LocalExport local, ExecutionPlan planned,
+         int batch, SplittableRandom rng) {
         this.router = router;
         this.labels = labels;
         this.settings = settings;
@@ -65,6 +57,7 @@ final class Call {
         this.rng = rng;
         this.deadlineAt = start + settings.deadline().toNanos();
         this.budgetAt = settings.budget() == null ? 0 : start + settings.budget().toNanos();
+        this.verification = new Verification(settings, local, hops, mismatches, this::fail);
     }
 
     SwarmResult run(Tensor pixels) {
@@ -96,7 +89,7 @@ final class Call {
         Tensor logits = hop(Stage.HEAD, -1, -1, x, new long[] {batch, c.classes()});
         float[][] rows = Activations.decode(logits, "logits", new long[] {batch, c.classes()}, batch).rows();
         return new SwarmResult(rows, labels, planned, new ExecutionPlan(planned.blockCount(), ran), hops,
-                mismatches, agreedMaxDifference, budgetStop, Duration.ofNanos(System.nanoTime() - start));
+                mismatches, verification.agreedMaxDifference(), budgetStop, Duration.ofNanos(System.nanoTime() - start));
     }
 
     /** The index in {@code remaining} of the block whose server is expected to answer soonest (the first on a tie). */
@@ -124,7 +117,7 @@ final class Call {
     }
 
     /**
-     * Runs one part on some server, and on more servers as {@link Verify} asks.
+     * Runs one part on some server, and on more servers (or in process) as {@link Verify} asks.
      *
      * @return the output, or {@code null} if the block was left out
      */
@@ -134,88 +127,30 @@ final class Call {
         if (first == null) {
             return null;
         }
-        int extra = settings.verify().extraCalls(rng);
+        Verify verify = settings.verify();
+        int extra = verify.extraCalls(rng);
         if (extra == 0) {
-            record(stage, block, slot, first, Outcome.OK, "");
+            hops.add(new Hop(stage, block, slot, first.name(), Outcome.OK, "", first.micros()));
             return first.tensor();
         }
         List<Reply> replies = new ArrayList<>(List.of(first));
-        for (int i = 0; i < extra; i++) {
+        boolean inProcess = verify.kind() == Verify.Kind.SPOT && verification.local();
+        for (int i = 0; i < extra && !inProcess; i++) {
             Reply r = replica(stage, block, slot, input, expected, asked);
             if (r == null) {
                 break;
             }
             replies.add(r);
         }
-        if (replies.size() == 1) {
-            record(stage, block, slot, first, Outcome.OK, Hop.UNVERIFIED);
-            return first.tensor();
+        Verification.Settled settled = verification.settle(stage, block, slot, input, expected, batch, replies,
+                () -> replica(stage, block, slot, input, expected, asked), inProcess);
+        if (settled.tensor() != null) {
+            return settled.tensor();
         }
-        return settle(stage, block, slot, input, expected, replies, asked);
-    }
-
-    /** Compares the replies, asks for tie-breakers, bans the outvoted; the majority's output or a skip. */
-    private Tensor settle(Stage stage, int block, int slot, Tensor input, long[] expected, List<Reply> replies,
-                          Set<Peer> asked) {
-        List<List<Reply>> groups = Agreement.groups(replies, Reply::values, settings.tolerance());
-        int tiebreaks = 0;
-        while (Agreement.majority(groups, replies.size()) == null && tiebreaks++ < MAX_TIEBREAKS) {
-            Reply r = replica(stage, block, slot, input, expected, asked);
-            if (r == null) {
-                break;
-            }
-            replies.add(r);
-            groups = Agreement.groups(replies, Reply::values, settings.tolerance());
+        if (stage == Stage.BLOCK && settings.faultMode().skipsBlocks()) {
+            return skip(block, settled.disputed());
         }
-        for (List<Reply> g : groups) {
-            for (int i = 1; i < g.size(); i++) {
-                agreedMaxDifference = Math.max(agreedMaxDifference, Agreement.maxDifference(g.get(0).values(),
-                        g.get(i).values()));
-            }
-        }
-        if (groups.size() == 1) {
-            for (Reply r : replies) {
-                record(stage, block, slot, r, r == replies.get(0) ? Outcome.OK : Outcome.CHECKED, "");
-            }
-            return replies.get(0).tensor();
-        }
-        List<Reply> majority = Agreement.majority(groups, replies.size());
-        String part = part(stage, block);
-        if (majority == null) {
-            double diff = 0;
-            for (int i = 1; i < groups.size(); i++) {
-                diff = Math.max(diff, Agreement.maxDifference(groups.get(0).get(0).values(),
-                        groups.get(i).get(0).values()));
-            }
-            List<String> servers = replies.stream().map(r -> r.peer().name()).toList();
-            mismatches.add(new Mismatch(stage, block, slot, List.of(), servers, diff, false));
-            String why = "the outputs of " + servers + " for " + part + " differ by up to " + diff
-                    + " and no majority agrees";
-            replies.forEach(r -> record(stage, block, slot, r, Outcome.FAILED, why));
-            LOG.warn("{}", why);
-            if (stage == Stage.BLOCK && settings.faultMode().skipsBlocks()) {
-                return skip(block, why);
-            }
-            throw fail(Reason.OUTPUTS_DISAGREE, why);
-        }
-        FloatBuffer truth = majority.get(0).values();
-        double diff = 0;
-        List<String> outvoted = new ArrayList<>();
-        for (Reply r : replies) {
-            if (majority.contains(r)) {
-                record(stage, block, slot, r, r == majority.get(0) ? Outcome.OK : Outcome.CHECKED, "");
-            } else {
-                double d = Agreement.maxDifference(truth, r.values());
-                diff = Math.max(diff, d);
-                outvoted.add(r.peer().name());
-                String why = part + " differed from " + majority.size() + " other server(s) by " + d;
-                record(stage, block, slot, r, Outcome.LIED, why);
-                r.peer().condemn(why, settings.liarBan());
-            }
-        }
-        mismatches.add(new Mismatch(stage, block, slot, majority.stream().map(r -> r.peer().name()).toList(),
-                outvoted, diff, true));
-        return majority.get(0).tensor();
+        throw fail(Reason.OUTPUTS_DISAGREE, settled.disputed());
     }
 
     /**
@@ -275,10 +210,16 @@ final class Call {
         }
     }
 
-    /** Another server's reply to the part, for verification: each server not asked yet is tried once. */
+    /**
+     * Another server's reply to the part, for verification: each server not asked yet is tried once; when none is
+     * up, banned hosts of the part are probed (a restarted server comes back), liars excepted.
+     */
     private Reply replica(Stage stage, int block, int slot, Tensor input, long[] expected, Set<Peer> asked) {
         while (true) {
             List<Peer> candidates = router.candidates(stage, block, rng, deadlineAt, false, asked);
+            if (candidates.isEmpty()) {
+                candidates = router.candidates(stage, block, rng, deadlineAt, true, asked);
+            }
             if (candidates.isEmpty()) {
                 return null;
             }
@@ -343,10 +284,6 @@ final class Call {
         return new Answer(null, failure);
     }
 
-    private void record(Stage stage, int block, int slot, Reply r, Outcome outcome, String detail) {
-        hops.add(new Hop(stage, block, slot, r.peer().name(), outcome, detail, r.micros()));
-    }
-
     private Tensor send(Peer peer, Stage stage, int block, int slot, Tensor input, long timeoutNanos) {
         CallOptions options = CallOptions.DEFAULT.withDeadlineAfter(timeoutNanos, TimeUnit.NANOSECONDS);
         String model = router.model();
@@ -362,7 +299,7 @@ final class Call {
     }
 
     private static String part(Stage stage, int block) {
-        return stage == Stage.BLOCK ? "block " + block : "the " + stage.name().toLowerCase(Locale.ROOT);
+        return Verification.part(stage, block);
     }
 
     private Tensor skip(int block, String why) {

@@ -16,6 +16,10 @@ import java.util.Locale;
 public record Hop(Stage stage, int block, int slot, String server, Outcome outcome, String detail, long micros) {
     /** The detail of an OK hop that {@link Verify} wanted checked but no other server could run. */
     public static final String UNVERIFIED = "unverified: no other server could run it";
+    /** The server name of a hop the client recomputed in process ({@code SwarmClientBuilder.optLocalExport}). */
+    public static final String IN_PROCESS = "in-process";
+    /** How the detail of a FAILED hop starts when its servers disagreed and no majority formed. */
+    public static final String NO_MAJORITY = "no majority: ";
 
     /** The parts of a model a request runs. */
     public enum Stage {
@@ -37,8 +41,16 @@ public record Hop(Stage stage, int block, int slot, String server, Outcome outco
         SKIPPED,
         /** A second opinion asked by {@link Verify}: it agreed with the output used. */
         CHECKED,
-        /** The server's output was outvoted by a majority of others ({@link Verify}); the server was banned. */
-        LIED
+        /**
+         * The server's output was outvoted by a majority of others, or differed from the client's own recompute
+         * ({@link Verify}); the server was banned.
+         */
+        LIED,
+        /**
+         * The client recomputed the hop in process to check the servers, and a server's output that agreed was
+         * used; when none agreed, the recompute's output is used and its hop is {@link #OK} on {@link #IN_PROCESS}.
+         */
+        RECOMPUTED
     }
 
     /** The part, e.g. {@code stem}, {@code 3}, {@code head}. */
@@ -55,6 +67,7 @@ public record Hop(Stage stage, int block, int slot, String server, Outcome outco
             case SKIPPED -> part() + " SKIPPED (" + detail + ")";
             case CHECKED -> part() + "@" + server + " CHECKED";
             case LIED -> part() + "@" + server + " LIED (" + detail + ")";
+            case RECOMPUTED -> part() + "@" + server + " RECOMPUTED";
         };
     }
 }

@@ -2,20 +2,12 @@ package io.github.layershuffle.samples.swarm.client;
 
 import io.github.layershuffle.api.ExecutionPlan;
 import io.github.layershuffle.api.ExecutionPolicy;
-import io.github.layershuffle.api.LayerShuffleException;
 import io.github.layershuffle.api.ModelConfig;
 import io.github.layershuffle.samples.swarm.proto.Tensor;
 import io.github.layershuffle.samples.swarm.wire.Activations;
-import io.github.layershuffle.samples.swarm.wire.ExportId;
 import io.github.layershuffle.samples.swarm.security.ClientSecurity;
-import io.grpc.Grpc;
-import io.grpc.ManagedChannel;
-import io.grpc.ManagedChannelBuilder;
-import io.grpc.StatusRuntimeException;
 import java.nio.FloatBuffer;
-import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -24,7 +16,6 @@ import java.util.Objects;
 import java.util.SplittableRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.Function;
 import java.util.stream.IntStream;
 
 /**
@@ -49,16 +40,18 @@ import java.util.stream.IntStream;
  * out (the next block runs in its slot), or the request fails. Every request ends within its deadline, with a
  * {@link SwarmResult} or a {@link SwarmException} that names the reason and carries the hops tried.
  *
- * <p>{@link Builder#optSecurity(ClientSecurity)} sets TLS, a client certificate and a bearer token (default
- * plaintext). {@link Builder#optVerify(Verify)} checks servers against each other and bans liars;
- * {@link Builder#optRouting(Routing)} picks blocks and servers by expected latency; {@link Builder#optBudget(Duration)}
- * runs blocks only while the next one is expected to fit (anytime inference).
+ * <p>{@link SwarmClientBuilder#optSecurity(ClientSecurity)} sets TLS, a client certificate and a bearer token (default
+ * plaintext). {@link SwarmClientBuilder#optVerify(Verify)} checks servers against each other and bans liars;
+ * {@link SwarmClientBuilder#optRouting(Routing)} picks blocks and servers by expected latency;
+ * {@link SwarmClientBuilder#optBudget(Duration)} runs blocks only while the next one is expected to fit (anytime
+ * inference); {@link SwarmClientBuilder#optLocalExport} checks servers against the client's own copy of the export.
  *
  * <p>Thread-safe: any number of threads may call {@code classify} at once. {@link #close()} is idempotent.
  */
 public final class SwarmClient implements AutoCloseable {
     /**
-     * The default {@link Builder#optVerifyTolerance(double) verify tolerance}, 1e-3 relative. Measured (docs/SWARM.md):
+     * The default {@link SwarmClientBuilder#optVerifyTolerance(double) verify tolerance}, 1e-3 relative. Measured
+     * (docs/SWARM.md):
      * honest servers on one machine returned identical outputs (largest difference 0 over 1,000 images, four
      * replicas, one and two ONNX Runtime threads); the bench's lies differed by 0.017 to 0.35. Servers on other CPUs
      * or ONNX Runtime builds were not measured: if honest ones disagree, {@link SwarmResult#agreedMaxDifference()}
@@ -74,8 +67,12 @@ public final class SwarmClient implements AutoCloseable {
     private final long seed;
     private final AtomicLong calls = new AtomicLong();
     private final AtomicBoolean closed = new AtomicBoolean();
+    /** The export the client holds itself, for in-process verification; null if none. */
+    private final LocalExport local;
 
-    private SwarmClient(List<Peer> peers, String model, ModelConfig config, ClientSettings settings, long seed) {
+    SwarmClient(List<Peer> peers, String model, ModelConfig config, ClientSettings settings, long seed,
+                        LocalExport local) {
+        this.local = local;
         this.peers = List.copyOf(peers);
         this.model = model;
         this.config = config;
@@ -85,9 +82,9 @@ public final class SwarmClient implements AutoCloseable {
         this.router = new Router(this.peers, model, config, settings);
     }
 
-    /** A builder; {@link Builder#servers(List)} is required. */
-    public static Builder builder() {
-        return new Builder();
+    /** A builder; {@link SwarmClientBuilder#servers(List)} is required. */
+    public static SwarmClientBuilder builder() {
+        return new SwarmClientBuilder();
     }
 
     /** The export id of the model this client runs. */
@@ -152,7 +149,7 @@ public final class SwarmClient implements AutoCloseable {
         Tensor input = Activations.encode(FloatBuffer.wrap(pixels), shape);
         long n = calls.getAndIncrement();
         SplittableRandom rng = new SplittableRandom(seed ^ (n * 0x9E3779B97F4A7C15L));
-        return new Call(router, labels, settings, plan, (int) shape[0], rng).run(input);
+        return new Call(router, labels, settings, local, plan, (int) shape[0], rng).run(input);
     }
 
     /** Every server, as this client sees it now: what it hosts, whether it is banned and why. */
@@ -168,309 +165,25 @@ public final class SwarmClient implements AutoCloseable {
         return map;
     }
 
+    void logCoverage() {
+        router.logCoverage();
+    }
+
     /** Closes every channel; a second call does nothing. */
     @Override
     public void close() {
         if (closed.compareAndSet(false, true)) {
             peers.forEach(Peer::close);
-        }
-    }
-
-    /**
-     * Configures a {@link SwarmClient}: {@code servers} is required, every {@code opt*} has a default.
-     */
-    public static final class Builder {
-        private List<ServerAddress> servers;
-        private String model;
-        private FaultMode faultMode = FaultMode.SUBSTITUTE_OR_SKIP;
-        private Duration deadline = Duration.ofSeconds(5);
-        private Duration hopTimeout = Duration.ofSeconds(1);
-        private int maxAttempts = 4;
-        private Duration backoffInitial = Duration.ofMillis(20);
-        private Duration backoffMax = Duration.ofMillis(500);
-        private Duration banInitial = Duration.ofMillis(500);
-        private Duration banMax = Duration.ofSeconds(15);
-        private int minBlocks = 1;
-        private long seed = System.nanoTime();
-        private int maxMessageBytes = 256 << 20;
-        private Duration connectTimeout = Duration.ofSeconds(2);
-        private ClientSecurity security = ClientSecurity.plaintext();
-        private Verify verify = Verify.none();
-        private double tolerance = DEFAULT_TOLERANCE;
-        private Routing routing = Routing.PLAN;
-        private Duration budget;
-        private Duration liarBan = Duration.ofHours(1);
-
-        private Builder() {
-        }
-
-        /**
-         * The servers to use; those down now are asked again once their ban runs out.
-         *
-         * @throws IllegalArgumentException if the list is empty
-         */
-        public Builder servers(List<ServerAddress> servers) {
-            if (servers.isEmpty()) {
-                throw new IllegalArgumentException("a swarm client needs at least one server");
+            if (local != null) {
+                local.close();
             }
-            this.servers = List.copyOf(servers);
-            return this;
-        }
-
-        /** The export id of the model to run; by default the one export the servers host. */
-        public Builder optModel(String exportId) {
-            this.model = Objects.requireNonNull(exportId, "exportId");
-            return this;
-        }
-
-        /**
-         * Runs the export in this directory (its id is computed from its manifest; the servers load their own copy).
-         *
-         * @throws LayerShuffleException if the directory's manifest cannot be read
-         */
-        public Builder optModelDir(Path exportDir) {
-            this.model = ExportId.of(exportDir);
-            return this;
-        }
-
-        /** What to do when a block's server fails; default {@link FaultMode#SUBSTITUTE_OR_SKIP}. */
-        public Builder optFaultMode(FaultMode mode) {
-            this.faultMode = Objects.requireNonNull(mode, "mode");
-            return this;
-        }
-
-        /** The time one request may take from plan to logits; default 5 s. */
-        public Builder optDeadline(Duration deadline) {
-            this.deadline = positive(deadline, "deadline");
-            return this;
-        }
-
-        /** The time one call to one server may take (capped by what is left of the deadline); default 1 s. */
-        public Builder optHopTimeout(Duration timeout) {
-            this.hopTimeout = positive(timeout, "hopTimeout");
-            return this;
-        }
-
-        /**
-         * Calls per part before it is given up (skipped or failed, by the fault mode); also the number of backoff
-         * waits when no server is up. Default 4.
-         *
-         * @throws IllegalArgumentException if below 1
-         */
-        public Builder optMaxAttempts(int attempts) {
-            if (attempts < 1) {
-                throw new IllegalArgumentException("maxAttempts must be at least 1, was " + attempts);
-            }
-            this.maxAttempts = attempts;
-            return this;
-        }
-
-        /** The wait before the first retry when no server is up, doubling up to {@code max}; default 20 ms, 500 ms. */
-        public Builder optBackoff(Duration initial, Duration max) {
-            this.backoffInitial = positive(initial, "backoff initial");
-            this.backoffMax = atLeast(max, initial, "backoff max");
-            return this;
-        }
-
-        /** How long a failed server is left out, doubling per failure in a row up to {@code max}; default 0.5 s, 15 s. */
-        public Builder optBan(Duration initial, Duration max) {
-            this.banInitial = positive(initial, "ban initial");
-            this.banMax = atLeast(max, initial, "ban max");
-            return this;
-        }
-
-        /**
-         * The fewest blocks that must run for a request to count; fewer fail it with
-         * {@link SwarmException.Reason#TOO_FEW_BLOCKS}. Default 1.
-         *
-         * @throws IllegalArgumentException if below 1
-         */
-        public Builder optMinBlocks(int blocks) {
-            if (blocks < 1) {
-                throw new IllegalArgumentException("minBlocks must be at least 1, was " + blocks);
-            }
-            this.minBlocks = blocks;
-            return this;
-        }
-
-        /** Seeds the choice among servers that host a part (and backoff jitter). */
-        public Builder optSeed(long seed) {
-            this.seed = seed;
-            return this;
-        }
-
-        /** How long {@link #connect()} waits for each server's {@code Describe}; default 2 s. */
-        public Builder optConnectTimeout(Duration timeout) {
-            this.connectTimeout = positive(timeout, "connectTimeout");
-            return this;
-        }
-
-        /** TLS, a client certificate and a bearer token; default {@link ClientSecurity#plaintext()}. */
-        public Builder optSecurity(ClientSecurity security) {
-            this.security = Objects.requireNonNull(security, "security");
-            return this;
-        }
-
-        /** How outputs are checked against other servers; default {@link Verify#none()}. */
-        public Builder optVerify(Verify verify) {
-            this.verify = Objects.requireNonNull(verify, "verify");
-            return this;
-        }
-
-        /**
-         * The relative tolerance within which two servers' outputs agree: {@code max |a - b| <= tolerance *
-         * max(1, max |a|)}. Default {@value #DEFAULT_TOLERANCE}, see {@link #DEFAULT_TOLERANCE}.
-         *
-         * @throws IllegalArgumentException if not in (0, 1)
-         */
-        public Builder optVerifyTolerance(double tolerance) {
-            if (!(tolerance > 0 && tolerance < 1)) {
-                throw new IllegalArgumentException("verify tolerance must be in (0, 1), was " + tolerance);
-            }
-            this.tolerance = tolerance;
-            return this;
-        }
-
-        /**
-         * How long a server outvoted by a majority ({@link Verify}) gets no traffic, not even a health probe; default
-         * an hour. It is probed like any banned server afterwards, and caught again if it still lies.
-         *
-         * @throws IllegalArgumentException if not positive
-         */
-        public Builder optLiarBan(Duration ban) {
-            this.liarBan = positive(ban, "liarBan");
-            return this;
-        }
-
-        /** How blocks are ordered and servers chosen; default {@link Routing#PLAN}. */
-        public Builder optRouting(Routing routing) {
-            this.routing = Objects.requireNonNull(routing, "routing");
-            return this;
-        }
-
-        /**
-         * Anytime inference: a block runs only while it and then the head are expected (by the servers' smoothed
-         * latencies) to be done within {@code budget} of the request's start; then the head runs. At least
-         * {@link #optMinBlocks(int)} blocks run regardless. Default: none, every planned block runs.
-         *
-         * @throws IllegalArgumentException if not positive
-         */
-        public Builder optBudget(Duration budget) {
-            this.budget = positive(budget, "budget");
-            return this;
-        }
-
-        /** The largest response read, in bytes; default 256 MiB. */
-        public Builder optMaxMessageBytes(int bytes) {
-            if (bytes < 1024) {
-                throw new IllegalArgumentException("maxMessageBytes must be at least 1024, was " + bytes);
-            }
-            this.maxMessageBytes = bytes;
-            return this;
-        }
-
-        /**
-         * Opens a channel to every server, asks each what it hosts, and picks the model.
-         *
-         * @throws IllegalStateException if no servers were given
-         * @throws LayerShuffleException if no server answers, none hosts the model asked for (listing what they
-         *                               host), no model was asked for and the servers host several, or servers
-         *                               disagree about the model's config
-         */
-        public SwarmClient connect() {
-            if (servers == null) {
-                throw new IllegalStateException("call servers(...) before connect()");
-            }
-            ClientSettings settings = new ClientSettings(faultMode, deadline, hopTimeout, maxAttempts, backoffInitial,
-                    backoffMax, banInitial, banMax, minBlocks, verify, tolerance, routing, budget,
-                    liarBan);
-            List<Peer> peers = new ArrayList<>();
-            int maxBytes = maxMessageBytes;
-            ClientSecurity sec = security;
-            io.grpc.ChannelCredentials credentials = sec.credentials();
-            Function<ServerAddress, ManagedChannel> channels = a -> {
-                ManagedChannelBuilder<?> b = Grpc.newChannelBuilderForAddress(a.host(), a.port(), credentials)
-                        .maxInboundMessageSize(maxBytes);
-                sec.token().ifPresent(t -> b.intercept(t.clientInterceptor()));
-                sec.serverName().ifPresent(b::overrideAuthority);
-                return b.build();
-            };
-            try {
-                for (ServerAddress a : servers) {
-                    peers.add(new Peer(a, channels));
-                }
-            } catch (IllegalArgumentException e) {
-                // netty parses the PEM files when the first channel is built
-                peers.forEach(Peer::close);
-                throw new LayerShuffleException("cannot use " + sec + ": " + e.getMessage(), e);
-            }
-            try {
-                List<String> problems = new ArrayList<>();
-                for (Peer p : peers) {
-                    try {
-                        p.describe(connectTimeout);
-                    } catch (StatusRuntimeException | IllegalArgumentException e) {
-                        problems.add(p.address() + ": " + e.getMessage());
-                        p.ban("describe: " + e.getMessage(), banInitial, banMax, System.nanoTime());
-                    }
-                }
-                Map<String, Peer.Hosting> known = new LinkedHashMap<>();
-                for (Peer p : peers) {
-                    if (p.exports() != null) {
-                        p.exports().values().forEach(h -> known.putIfAbsent(h.exportId(), h));
-                    }
-                }
-                if (known.isEmpty()) {
-                    throw new LayerShuffleException("no server answered or hosts anything: " + problems);
-                }
-                String chosen = model;
-                if (chosen == null) {
-                    if (known.size() > 1) {
-                        throw new LayerShuffleException("the servers host " + known.size() + " exports " + known.keySet()
-                                + "; choose one with optModel(id) or optModelDir(dir)");
-                    }
-                    chosen = known.keySet().iterator().next();
-                } else if (!known.containsKey(chosen)) {
-                    throw new LayerShuffleException("no server that answered hosts export " + chosen + "; they host "
-                            + known.keySet() + (problems.isEmpty() ? "" : "; no answer from " + problems));
-                }
-                ModelConfig config = known.get(chosen).config();
-                for (Peer p : peers) {
-                    Peer.Hosting h = p.exports() == null ? null : p.exports().get(chosen);
-                    if (h != null && !h.config().equals(config)) {
-                        throw new LayerShuffleException("server " + p.name() + " describes export " + chosen
-                                + " with another config than the first server did");
-                    }
-                }
-                SwarmClient client = new SwarmClient(peers, chosen, config, settings, seed);
-                client.router.logCoverage();
-                return client;
-            } catch (RuntimeException e) {
-                peers.forEach(Peer::close);
-                throw e;
-            }
-        }
-
-        private static Duration positive(Duration d, String what) {
-            if (Objects.requireNonNull(d, what).isNegative() || d.isZero()) {
-                throw new IllegalArgumentException(what + " must be positive, was " + d);
-            }
-            return d;
-        }
-
-        private static Duration atLeast(Duration d, Duration min, String what) {
-            if (Objects.requireNonNull(d, what).compareTo(min) < 0) {
-                throw new IllegalArgumentException(what + " (" + d + ") must be at least the initial value (" + min
-                        + ")");
-            }
-            return d;
         }
     }
 
     @Override
     public String toString() {
         return "SwarmClient[model=" + model + ", " + peers.size() + " servers, " + settings.faultMode() + ", verify "
-                + settings.verify() + ", " + settings.routing()
+                + settings.verify() + (local == null ? "" : " with " + local) + ", " + settings.routing()
                 + (closed.get() ? ", closed" : "") + "]";
     }
 }

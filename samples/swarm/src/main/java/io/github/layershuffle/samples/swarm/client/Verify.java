@@ -9,13 +9,15 @@ import java.util.SplittableRandom;
  * <ul>
  *   <li>{@code none}: trust every server;</li>
  *   <li>{@code spot:P}: with probability P, a hop's output is recomputed on another server that hosts the same part
- *       and the two are compared; when they differ, more servers are asked until a majority agrees;</li>
- *   <li>{@code replicate:K}: every hop runs on K servers (as many as host the part, if fewer), and the majority
- *       wins; a tie asks further servers.</li>
+ *       (in process, when the client holds the export: {@link SwarmClientBuilder#optLocalExport}) and the two are
+ *       compared; when two servers differ, more servers are asked until a majority agrees;</li>
+ *   <li>{@code replicate:K}: every hop runs on K servers (as many as host the part and are up, if fewer), and the
+ *       majority wins; a split is recomputed in process when the client holds the export, else further servers
+ *       are asked; a hop only one server could run is recomputed in process, else reported unverified.</li>
  * </ul>
  *
  * <p>Outputs agree when their largest absolute difference is at most {@code tolerance * max(1, max |x|)} of the
- * first output. A server outvoted by a majority is banned (an hour by default, {@code optLiarBan}) and the
+ * first output (of the in-process recompute, which is trusted over any server). A server outvoted by a majority is banned (an hour by default, {@code optLiarBan}) and the
  * mismatch is reported in the result
  * ({@link SwarmResult#mismatches()}); when no majority forms, the hop counts as failed.
  *

@@ -1,10 +1,5 @@
 package io.github.layershuffle.samples.swarm.server;
 
-import ai.onnxruntime.OnnxTensor;
-import ai.onnxruntime.OrtEnvironment;
-import ai.onnxruntime.OrtException;
-import io.github.layershuffle.api.LayerShuffleException;
-import io.github.layershuffle.api.ModelConfig;
 import io.github.layershuffle.samples.swarm.proto.BlockRequest;
 import io.github.layershuffle.samples.swarm.proto.DescribeRequest;
 import io.github.layershuffle.samples.swarm.proto.DescribeResponse;
@@ -12,15 +7,13 @@ import io.github.layershuffle.samples.swarm.proto.HeadRequest;
 import io.github.layershuffle.samples.swarm.proto.StemRequest;
 import io.github.layershuffle.samples.swarm.proto.Tensor;
 import io.github.layershuffle.samples.swarm.proto.TensorResponse;
-import io.github.layershuffle.samples.swarm.wire.Activations;
+import io.github.layershuffle.samples.swarm.wire.PartRunner;
 import io.github.layershuffle.samples.swarm.wire.SwarmMethods;
 import io.grpc.ServerServiceDefinition;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ServerCalls;
 import io.grpc.stub.StreamObserver;
-import java.nio.FloatBuffer;
-import java.util.Arrays;
 import java.util.Map;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -73,12 +66,7 @@ final class BlockService {
             if (!h.stem()) {
                 throw notFound("server " + name + " does not host the stem of export " + h.id());
             }
-            ModelConfig c = h.config();
-            Activations.Decoded pixels = Activations.decode(request.getPixels(), "pixels for the stem",
-                    new long[] {-1, c.channels(), c.imageSize(), c.imageSize()}, maxBatch);
-            try (OnnxTensor tokens = h.model().stem(images(pixels))) {
-                return tensor(tokens);
-            }
+            return runner(h).stem(request.getPixels());
         });
     }
 
@@ -90,18 +78,7 @@ final class BlockService {
                 throw notFound("server " + name + " hosts blocks " + h.blocks() + " of export " + h.id()
                         + ", not block " + block);
             }
-            ModelConfig c = h.config();
-            int slot = request.getSlot();
-            if (slot < 0 || slot >= c.depth()) {
-                throw new IllegalArgumentException("slot " + slot + " is out of range [0, " + c.depth()
-                        + ") for a model of " + c.depth() + " blocks");
-            }
-            Activations.Decoded tokens = Activations.decode(request.getTokens(), "tokens for block " + block,
-                    new long[] {-1, c.tokenCount(), c.width()}, maxBatch);
-            try (OnnxTensor in = ortTensor(tokens);
-                 OnnxTensor result = h.model().block(block).apply(in, slot)) {
-                return tensor(result);
-            }
+            return runner(h).block(block, request.getSlot(), request.getTokens());
         });
     }
 
@@ -111,13 +88,12 @@ final class BlockService {
             if (!h.head()) {
                 throw notFound("server " + name + " does not host the head of export " + h.id());
             }
-            ModelConfig c = h.config();
-            Activations.Decoded tokens = Activations.decode(request.getTokens(), "tokens for the head",
-                    new long[] {-1, c.tokenCount(), c.width()}, maxBatch);
-            try (OnnxTensor in = ortTensor(tokens)) {
-                return Activations.encode(h.model().head(in));
-            }
+            return runner(h).head(request.getTokens());
         });
+    }
+
+    private PartRunner runner(Hosted h) {
+        return new PartRunner(h.model(), maxBatch);
     }
 
     private Hosted export(String id) {
@@ -157,39 +133,5 @@ final class BlockService {
 
     private static StatusRuntimeException notFound(String message) {
         return Status.NOT_FOUND.withDescription(message).asRuntimeException();
-    }
-
-    private static Tensor tensor(OnnxTensor t) {
-        return Activations.encode(t.getFloatBuffer(), t.getInfo().getShape());
-    }
-
-    private static OnnxTensor ortTensor(Activations.Decoded d) {
-        try {
-            return OnnxTensor.createTensor(OrtEnvironment.getEnvironment(), d.data(), d.shape());
-        } catch (OrtException e) {
-            throw new LayerShuffleException("cannot create a tensor of shape " + Arrays.toString(d.shape())
-                    + ": " + e.getMessage(), e);
-        }
-    }
-
-    /** {@code [B, C, H, W]} as the nested arrays the stem takes. */
-    private static float[][][][] images(Activations.Decoded d) {
-        long[] s = d.shape();
-        int b = (int) s[0];
-        int c = (int) s[1];
-        int h = (int) s[2];
-        int w = (int) s[3];
-        float[][][][] images = new float[b][c][h][w];
-        FloatBuffer data = d.data();
-        int i = 0;
-        for (int n = 0; n < b; n++) {
-            for (int ch = 0; ch < c; ch++) {
-                for (int y = 0; y < h; y++) {
-                    data.get(i, images[n][ch][y]);
-                    i += w;
-                }
-            }
-        }
-        return images;
     }
 }

@@ -75,15 +75,39 @@ class BenchRunTest {
                 b -> b.optVerify(io.github.layershuffle.samples.swarm.client.Verify.replicate(2))
                         .optLiarBan(Duration.ofMillis(1)), true, d -> { });
         assertThat(caught.answered()).isEqualTo(12);
-        assertThat(caught.liesTold()).isPositive();
-        assertThat(caught.liesCaught()).isEqualTo(caught.liesTold());
-        assertThat(caught.liesMissed()).isZero();
+        assertThat(caught.lies().told()).isPositive();
+        assertThat(caught.lies().caught()).isEqualTo(caught.lies().told()).isEqualTo(caught.lies().delivered());
+        assertThat(caught.lies().missed()).isZero();
+        assertThat(caught.lies().detectionRate()).isEqualTo(1.0);
         assertThat(caught.verificationCalls()).isPositive();
         BenchResult blind = BenchRun.run(shuffle, data, ExecutionPolicy.random(1), options, FaultSchedule.none(3), m,
                 b -> { }, false, d -> { });
-        assertThat(blind.liesTold()).isPositive();
-        assertThat(blind.liesMissed()).isEqualTo(blind.liesTold());
+        assertThat(blind.lies().told()).isPositive();
+        assertThat(blind.lies().unchecked()).isEqualTo(blind.lies().told()).isEqualTo(blind.lies().missed());
+        assertThat(blind.lies().detected()).isZero();
         assertThat(blind.verificationCalls()).isZero();
+    }
+
+    @Test
+    void withTheExportAtHandEveryLieOfALoneHostIsCaughtInProcess() {
+        // one host per block: no server can check another, only the in-process recompute can
+        BenchOptions options = new BenchOptions(3, 1, 24, 4, 1, Duration.ofSeconds(60), FaultMode.SUBSTITUTE_OR_SKIP,
+                Duration.ofSeconds(5), Duration.ofSeconds(2), 1, 1, 1);
+        Misconduct m = Misconduct.generate(4, 3, options.requests(), 0, 0, 1, 2,
+                java.util.List.of(Misbehaviour.Lie.values()));
+        BenchResult alone = BenchRun.run(shuffle, data, ExecutionPolicy.random(1), options, FaultSchedule.none(3), m,
+                b -> b.optVerify(io.github.layershuffle.samples.swarm.client.Verify.replicate(2))
+                        .optLiarBan(Duration.ofMillis(1)), false, d -> { });
+        assertThat(alone.lies().delivered()).isPositive();
+        assertThat(alone.lies().unverified()).isEqualTo(alone.lies().delivered());
+        BenchResult local = BenchRun.run(shuffle, data, ExecutionPolicy.random(1), options, FaultSchedule.none(3), m,
+                b -> b.optVerify(io.github.layershuffle.samples.swarm.client.Verify.replicate(2))
+                        .optLiarBan(Duration.ofMillis(1)).optLocalExport(shuffle), false, d -> { });
+        assertThat(local.answered()).isEqualTo(6);
+        assertThat(local.lies().delivered()).isPositive();
+        assertThat(local.lies().caught()).isEqualTo(local.lies().delivered());
+        assertThat(local.lies().missed()).isZero();
+        assertThat(local.unverifiedHops()).isZero();
     }
 
     @Test

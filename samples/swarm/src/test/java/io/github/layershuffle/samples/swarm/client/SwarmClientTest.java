@@ -60,7 +60,7 @@ class SwarmClientTest {
         return s;
     }
 
-    private SwarmClient client(SwarmClient.Builder b) {
+    private SwarmClient client(SwarmClientBuilder b) {
         SwarmClient c = b.optSeed(5).connect();
         open.add(c);
         return c;

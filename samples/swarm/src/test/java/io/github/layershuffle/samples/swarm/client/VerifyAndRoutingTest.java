@@ -65,7 +65,7 @@ class VerifyAndRoutingTest {
         return server(export, "all", Misbehaviour.lying(lie, List.of(0, 1, 2), 3, () -> true, lies));
     }
 
-    private SwarmClient client(SwarmClient.Builder b) {
+    private SwarmClient client(SwarmClientBuilder b) {
         SwarmClient c = b.optSeed(5).optDeadline(Duration.ofSeconds(20)).optHopTimeout(Duration.ofSeconds(5))
                 .connect();
         open.add(c);
