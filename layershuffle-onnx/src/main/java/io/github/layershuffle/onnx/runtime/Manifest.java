@@ -53,8 +53,11 @@ public record Manifest(String format, int version, String family, String produce
     public static final String FILE_NAME = "manifest.json";
     /** The most bytes of {@code manifest.json} read: 4 MiB. */
     public static final int MAX_BYTES = 4 << 20;
-    /** The most entries of {@code blocks}. */
-    public static final int MAX_BLOCKS = 4096;
+    /**
+     * The most entries of {@code blocks}: {@link ModelConfig#MAX_DEPTH}, since a manifest holds one block per
+     * layer of its config's depth, so a longer array can never be valid and is refused before it is walked.
+     */
+    public static final int MAX_BLOCKS = ModelConfig.MAX_DEPTH;
     /** The most entries of a graph's {@code inputs} or {@code outputs}. */
     public static final int MAX_TENSORS = 8;
     /** The most dimensions of a tensor's {@code shape}. */
