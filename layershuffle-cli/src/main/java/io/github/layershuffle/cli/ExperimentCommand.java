@@ -9,6 +9,7 @@ import io.github.layershuffle.train.data.FashionMnist;
 import io.github.layershuffle.train.data.ImageFolder;
 import io.github.layershuffle.train.eval.EvaluationListener;
 import io.github.layershuffle.cli.experiment.CostEstimate;
+import io.github.layershuffle.cli.experiment.SpeedProbe;
 import io.github.layershuffle.cli.experiment.Experiment;
 import io.github.layershuffle.cli.experiment.ExperimentListener;
 import io.github.layershuffle.cli.experiment.ExperimentResult;
@@ -84,6 +85,13 @@ final class ExperimentCommand implements Callable<Integer> {
     @Option(names = {"-q", "--quiet"}, description = "No progress bars.")
     boolean quiet;
 
+    @Option(names = "--estimate", description = "Print the preset's estimated duration (calibrated, and scaled by "
+            + "a one-second speed probe of this machine) and exit; train nothing.")
+    boolean estimateOnly;
+
+    /** Measures this machine's speed for the estimate; replaced in tests. */
+    SpeedProbe probe = SpeedProbe.libtorch();
+
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
@@ -96,6 +104,11 @@ final class ExperimentCommand implements Callable<Integer> {
         Path reportFile = report != null ? report
                 : settings.preset().endsWith("smoke") ? runDir.resolve("RESULTS.md") : Path.of("docs", "RESULTS.md");
         String command = "layershuffle " + String.join(" ", spec.commandLine().getParseResult().originalArgs());
+
+        if (estimateOnly) {
+            printEstimate(settings, err);
+            return 0;
+        }
 
         DatasetSplits splits;
         Checkpoint initial = null;
@@ -123,19 +136,16 @@ final class ExperimentCommand implements Callable<Integer> {
         }
 
         Bars bars = new Bars(!quiet, err);
+        double rate = reportOnly ? Double.NaN : probe.gflopsPerSecond();
         Experiment experiment = Experiment.builder().setSettings(settings).setData(splits).setDirectory(runDir)
-                .optInitial(initial).optCommand(command).optListener(bars).build();
+                .optInitial(initial).optCommand(command).optListener(bars).optSpeedProbe(rate).build();
         ExperimentResult result;
         if (reportOnly) {
             result = experiment.collect();
         } else {
             err.printf(Locale.ROOT, "experiment %s in %s: %d units (finished ones are skipped)%n", settings.preset(),
                     runDir, experiment.unitNames().size());
-            var estimate = CostEstimate.seconds(settings);
-            if (estimate.isPresent()) {
-                err.printf(Locale.ROOT, "estimated %.0f minutes in all on 2 CPU cores with OMP_NUM_THREADS=1 (rates of "
-                        + "the small preset's measured run)%n", estimate.getAsDouble() / 60);
-            }
+            err.println(CostEstimate.describe(settings, rate));
             err.flush();
             try {
                 result = experiment.run();
@@ -153,6 +163,12 @@ final class ExperimentCommand implements Callable<Integer> {
                 : " (" + result.pending().size() + " units still to run)"));
         out.flush();
         return 0;
+    }
+
+    /** Runs the speed probe and prints the calibrated estimate and the one scaled by the probe. */
+    private void printEstimate(ExperimentSettings settings, PrintWriter err) {
+        err.println(CostEstimate.describe(settings, probe.gflopsPerSecond()));
+        err.flush();
     }
 
     private static void print(ExperimentResult r, PrintWriter out) {

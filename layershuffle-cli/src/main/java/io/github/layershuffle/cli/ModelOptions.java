@@ -1,8 +1,12 @@
 package io.github.layershuffle.cli;
 
+import io.github.layershuffle.api.LossReduction;
 import io.github.layershuffle.api.ModelConfig;
+import io.github.layershuffle.api.SlotTable;
 import io.github.layershuffle.api.Variant;
 import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import picocli.CommandLine.Option;
@@ -61,6 +65,18 @@ final class ModelOptions {
             + "LayerShuffle-position (default 32).")
     Integer positionEmbeddingWidth;
 
+    @Option(names = "--slot-table", paramLabel = "FORM", completionCandidates = SlotTables.class,
+            description = "LayerShuffle-position's slot table: ${COMPLETION-CANDIDATES} (default shared, one "
+                    + "table of all blocks as the authors' code; per-block is this library's earlier form, "
+                    + "after the paper's text).")
+    String slotTable;
+
+    @Option(names = "--predict-loss-reduction", paramLabel = "FORM", completionCandidates = LossReductions.class,
+            description = "How LayerShuffle-predict's position loss reduces over slots: ${COMPLETION-CANDIDATES} "
+                    + "(default mean, as the authors' code; sum is the paper's text and this library's earlier "
+                    + "form).")
+    String predictLossReduction;
+
     /**
      * The config: {@code base} (a checkpoint's, when fine-tuning) or the preset or file, with the variant,
      * the given fields, and the data's classes and labels.
@@ -87,6 +103,21 @@ final class ModelOptions {
         set(layerDropRate, b::layerDropRate);
         set(predictLossWeight, b::predictLossWeight);
         set(positionEmbeddingWidth, b::positionEmbeddingWidth);
+        Variant v = Variant.fromId(variant);
+        if (slotTable != null) {
+            if (!v.usesPosition()) {
+                throw new IllegalArgumentException("--slot-table applies to " + Variant.LAYERSHUFFLE_POSITION
+                        + " only, not to --variant " + v);
+            }
+            b.slotTable(SlotTable.fromId(slotTable));
+        }
+        if (predictLossReduction != null) {
+            if (!v.predictsPosition()) {
+                throw new IllegalArgumentException("--predict-loss-reduction applies to "
+                        + Variant.LAYERSHUFFLE_PREDICT + " only, not to --variant " + v);
+            }
+            b.predictLossReduction(LossReduction.fromId(predictLossReduction));
+        }
         return b.build();
     }
 
@@ -111,6 +142,22 @@ final class ModelOptions {
             default -> throw new IllegalArgumentException("unknown --preset '" + preset + "', expected one of "
                     + PRESETS);
         };
+    }
+
+    /** The ids of {@link SlotTable}, for help and shell completion. */
+    static final class SlotTables implements Iterable<String> {
+        @Override
+        public Iterator<String> iterator() {
+            return Arrays.stream(SlotTable.values()).map(SlotTable::id).iterator();
+        }
+    }
+
+    /** The ids of {@link LossReduction}, for help and shell completion. */
+    static final class LossReductions implements Iterable<String> {
+        @Override
+        public Iterator<String> iterator() {
+            return Arrays.stream(LossReduction.values()).map(LossReduction::id).iterator();
+        }
     }
 
     private static <T> void set(T value, java.util.function.Consumer<T> setter) {

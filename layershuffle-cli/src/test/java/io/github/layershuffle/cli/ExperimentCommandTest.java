@@ -27,6 +27,25 @@ class ExperimentCommandTest {
                 .contains("small").contains("paper").contains("--report-only").contains("resumes");
     }
 
+    /** --estimate prints both estimates from the (here injected) probe, and reads no data. */
+    @Test
+    void estimatePrintsTheCalibratedAndTheScaledEstimate(@TempDir Path tmp) {
+        ExperimentCommand command = new ExperimentCommand();
+        double probe = io.github.layershuffle.cli.experiment.CostEstimate.CALIBRATION_PROBE_GFLOPS / 3;
+        command.probe = () -> probe;
+        StringWriter err = new StringWriter();
+        int code = new picocli.CommandLine(command).setOut(new PrintWriter(new StringWriter()))
+                .setErr(new PrintWriter(err)).execute("--preset", "standard", "--estimate", "--data",
+                        tmp.resolve("none").toString(), "--dir", tmp.resolve("run").toString());
+        assertThat(code).as(err.toString()).isZero();
+        double minutes = io.github.layershuffle.cli.experiment.CostEstimate.seconds(
+                io.github.layershuffle.cli.experiment.ExperimentSettings.standard()).orElseThrow() / 60;
+        assertThat(err.toString()).contains(String.format(java.util.Locale.ROOT, "estimated %.0f minutes", minutes))
+                .contains(String.format(java.util.Locale.ROOT, "about %.0f minutes on this machine now", 3 * minutes))
+                .contains("3.00x slower");
+        assertThat(tmp.resolve("run")).doesNotExist();
+    }
+
     @Test
     void anUnknownPresetIsRefusedWithTheChoices() {
         Result r = run("experiment", "--preset", "huge");

@@ -3,6 +3,7 @@ package io.github.layershuffle.cli.experiment;
 import io.github.layershuffle.api.ModelConfig;
 import io.github.layershuffle.api.Variant;
 import io.github.layershuffle.cli.bench.ModelFlops;
+import java.util.Locale;
 import java.util.OptionalDouble;
 
 /**
@@ -20,6 +21,22 @@ import java.util.OptionalDouble;
  * </ul>
  * An estimate, not a measurement: a machine shared with other work is slower (docs/RESULTS.md saw 2 to 30
  * times slower epochs with PyTorch's default threads and a competing process).
+ *
+ * <p><b>Scaled to today's machine.</b> The same machine ran about half as fast on 2026-12-01 as on the day of
+ * the calibration, so {@link #scaledSeconds} multiplies the estimate by how much slower a {@link SpeedProbe} runs
+ * now than it ran then. The probe's rate on the calibration day was not recorded (the day's
+ * {@code layershuffle bench} measured the probe's product at 2 threads only, 198 GFLOP/s, docs/PERFORMANCE.md;
+ * the calibration run used 1), so {@link #CALIBRATION_PROBE_GFLOPS} is inferred from a second, measured pair:
+ * on 2026-12-01 the {@code standard} preset's base epochs took {@value #REFERENCE_BASE_EPOCH_SECONDS} s (mean of
+ * its epochs {@value #REFERENCE_EPOCHS}, 1 thread, run directory {@code runs/experiment-standard}) while the
+ * probe at 1 thread gave {@value #REFERENCE_PROBE_GFLOPS} GFLOP/s (median of {@value #REFERENCE_PROBE_RUNS} runs
+ * of {@code layershuffle experiment --estimate} between 00:10 and 00:29 UTC, while the run's last base epochs and
+ * first fine-tunes ran on the other core; they ranged from 25.5 to 45.2 GFLOP/s, as the other core's load came
+ * and went, so one probe, and the scaled estimate, is good to about a third). The calibrated rates estimate such an epoch at {@link #baseEpochSeconds} of the
+ * preset; the machine that ran them at that pace is taken to have run the probe as much faster as the measured
+ * epoch was slower. From now on each experiment invocation records its probe rate in {@code state.json}
+ * ({@code probeGflopsPerSecond}) and the report, so a later calibration can pair epoch times and probe rates of
+ * one run directly.
  */
 public final class CostEstimate {
     /** Seconds per GFLOP of training work: 51 s / (170,000 image-passes x 14.36 MFLOP) of the small preset. */
@@ -27,7 +44,71 @@ public final class CostEstimate {
     /** Seconds per GFLOP of evaluation work: 1,084 s / (2.91 M image-passes x 14.36 MFLOP). */
     public static final double EVAL_SECONDS_PER_GFLOP = 0.0259;
 
+    /** Mean seconds of the {@code standard} preset's base epochs measured on 2026-12-01 (1 thread). */
+    public static final double REFERENCE_BASE_EPOCH_SECONDS = 123.6;
+    /** Which base epochs of that run {@link #REFERENCE_BASE_EPOCH_SECONDS} averages. */
+    public static final String REFERENCE_EPOCHS = "1 to 15 (111.9 to 137.3 s)";
+    /** The {@link SpeedProbe} at 1 thread on 2026-12-01, alongside those epochs, GFLOP/s. */
+    public static final double REFERENCE_PROBE_GFLOPS = 31.8;
+    /** How many probe runs {@link #REFERENCE_PROBE_GFLOPS} is the median of. */
+    public static final int REFERENCE_PROBE_RUNS = 5;
+    /**
+     * The probe rate, GFLOP/s at 1 thread, of the machine the rates were calibrated on: inferred (see the class
+     * comment), {@code REFERENCE_PROBE_GFLOPS * REFERENCE_BASE_EPOCH_SECONDS / baseEpochSeconds(standard)}.
+     */
+    public static final double CALIBRATION_PROBE_GFLOPS = REFERENCE_PROBE_GFLOPS * REFERENCE_BASE_EPOCH_SECONDS
+            / baseEpochSeconds(ExperimentSettings.standard());
+
     private CostEstimate() {
+    }
+
+    /** The calibrated estimate of one base epoch of {@code s} (training and validation images). */
+    public static double baseEpochSeconds(ExperimentSettings s) {
+        return epoch(s, s.model()) / 1e9 * TRAIN_SECONDS_PER_GFLOP;
+    }
+
+    /**
+     * How much longer than calibrated the work takes on a machine whose probe runs at {@code probeGflops}:
+     * {@code CALIBRATION_PROBE_GFLOPS / probeGflops}.
+     *
+     * @throws IllegalArgumentException if {@code probeGflops} is not a positive finite number
+     */
+    public static double slowdown(double probeGflops) {
+        if (!(probeGflops > 0) || Double.isInfinite(probeGflops)) {
+            throw new IllegalArgumentException("probe rate must be a positive number of GFLOP/s, was " + probeGflops);
+        }
+        return CALIBRATION_PROBE_GFLOPS / probeGflops;
+    }
+
+    /**
+     * {@link #seconds} scaled to a machine whose probe runs at {@code probeGflops}, or empty as {@link #seconds}.
+     *
+     * @throws IllegalArgumentException as {@link #slowdown}
+     */
+    public static OptionalDouble scaledSeconds(ExperimentSettings s, double probeGflops) {
+        double factor = slowdown(probeGflops);
+        OptionalDouble calibrated = seconds(s);
+        return calibrated.isPresent() ? OptionalDouble.of(calibrated.getAsDouble() * factor) : calibrated;
+    }
+
+    /**
+     * Both estimates of {@code s} as a line for the console, e.g. {@code estimated 138 minutes at the
+     * calibration's speed; this machine's probe ran at 34.0 GFLOP/s against 72.4 then: about 294 minutes now}, or
+     * the probe alone when the data sizes are unknown.
+     *
+     * @throws IllegalArgumentException as {@link #slowdown}
+     */
+    public static String describe(ExperimentSettings s, double probeGflops) {
+        double factor = slowdown(probeGflops);
+        String probe = String.format(Locale.ROOT, "speed probe (%s product, libtorch) %.1f GFLOP/s, %.1f at the "
+                + "calibration (%.2fx slower now)", SpeedProbe.shape(), probeGflops, CALIBRATION_PROBE_GFLOPS, factor);
+        OptionalDouble calibrated = seconds(s);
+        if (calibrated.isEmpty()) {
+            return probe + "; no estimate: the preset's data sizes are those of the data given";
+        }
+        return String.format(Locale.ROOT, "estimated %.0f minutes at the calibration's speed (rates of the small "
+                + "preset's measured run, OMP_NUM_THREADS=1); %s: about %.0f minutes on this machine now",
+                calibrated.getAsDouble() / 60, probe, calibrated.getAsDouble() * factor / 60);
     }
 
     /** The estimated wall time of every unit of {@code s}, or empty if a data size is "all" (unknown). */

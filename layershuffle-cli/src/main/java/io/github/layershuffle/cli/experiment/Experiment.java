@@ -45,6 +45,7 @@ public final class Experiment {
     private final Checkpoint initial;
     private final ExperimentListener listener;
     private final String command;
+    private final double probeGflops;
 
     private Experiment(Builder b) {
         settings = b.settings;
@@ -53,6 +54,7 @@ public final class Experiment {
         initial = b.initial;
         listener = b.listener;
         command = b.command;
+        probeGflops = b.probeGflops;
     }
 
     /** A builder; settings, data and directory are required. */
@@ -129,7 +131,7 @@ public final class Experiment {
      */
     public ExperimentResult run() {
         DatasetSplits used = subset(data, settings);
-        ObjectNode state = dir.openState(settings.toJson(), command);
+        ObjectNode state = dir.openState(settings.toJson(), command, probeGflops);
         Units u = new Units(settings, dir, used, initial, listener);
         List<Unit> units = units(u);
         int index = 0;
@@ -167,6 +169,7 @@ public final class Experiment {
         private Checkpoint initial;
         private ExperimentListener listener = ExperimentListener.none();
         private String command = "";
+        private double probeGflops = Double.NaN;
 
         private Builder() {
         }
@@ -207,6 +210,21 @@ public final class Experiment {
         /** The command line that started the run, recorded in the state file. */
         public Builder optCommand(String v) {
             command = Objects.requireNonNull(v, "command");
+            return this;
+        }
+
+        /**
+         * The rate a {@link SpeedProbe} measured on this machine before the run, GFLOP/s, recorded in the state
+         * file and the report beside the times (default: none, {@code NaN}).
+         *
+         * @throws IllegalArgumentException if the rate is neither {@code NaN} nor positive and finite
+         */
+        public Builder optSpeedProbe(double gflopsPerSecond) {
+            if (!Double.isNaN(gflopsPerSecond) && !(gflopsPerSecond > 0 && Double.isFinite(gflopsPerSecond))) {
+                throw new IllegalArgumentException("speed probe rate must be positive GFLOP/s or NaN, was "
+                        + gflopsPerSecond);
+            }
+            probeGflops = gflopsPerSecond;
             return this;
         }
 

@@ -65,8 +65,11 @@ public record ExperimentResult(ExperimentSettings settings, Path directory, Meas
      * @param command  the command line it recorded
      * @param unitsRun how many units it ran
      * @param threads  the PyTorch thread settings it ran with; empty for the defaults or when not recorded
+     * @param probeGflopsPerSecond the rate its {@link SpeedProbe} measured before it ran units, GFLOP/s;
+     *                 {@code NaN} when not recorded (states written before the probe existed)
      */
-    public record Invocation(String started, String command, int unitsRun, String threads) {
+    public record Invocation(String started, String command, int unitsRun, String threads,
+                             double probeGflopsPerSecond) {
     }
 
     /**

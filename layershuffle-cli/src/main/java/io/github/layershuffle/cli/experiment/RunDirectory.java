@@ -31,6 +31,8 @@ import java.util.Optional;
  */
 final class RunDirectory {
     static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    /** The invocation's field for its {@link SpeedProbe} rate, GFLOP/s; absent in states written before it. */
+    static final String PROBE_FIELD = "probeGflopsPerSecond";
 
     private final Path root;
 
@@ -77,7 +79,7 @@ final class RunDirectory {
             int ran = i.path("unitsRun").size();
             if (ran > 0) {
                 out.add(new ExperimentResult.Invocation(i.path("started").asText(), i.path("command").asText(), ran,
-                        i.path("threads").asText("").strip()));
+                        i.path("threads").asText("").strip(), i.path(PROBE_FIELD).asDouble(Double.NaN)));
             }
         }
         return out;
@@ -104,9 +106,10 @@ final class RunDirectory {
 
     /**
      * Checks the settings against the state file (refusing a directory made with other settings) and
-     * records that a new invocation started; returns the state to update.
+     * records that a new invocation started, with its speed probe's rate unless that is {@code NaN}; returns the
+     * state to update.
      */
-    ObjectNode openState(ObjectNode settings, String command) {
+    ObjectNode openState(ObjectNode settings, String command, double probeGflops) {
         ObjectNode state;
         if (Files.isRegularFile(state())) {
             state = (ObjectNode) read(state());
@@ -130,6 +133,9 @@ final class RunDirectory {
         String djl = System.getProperty("ai.djl.pytorch.num_threads");
         now.put("threads", (omp == null ? "" : "OMP_NUM_THREADS=" + omp + " ")
                 + (djl == null ? "" : "ai.djl.pytorch.num_threads=" + djl).strip());
+        if (!Double.isNaN(probeGflops)) {
+            now.put(PROBE_FIELD, probeGflops);
+        }
         now.putArray("unitsRun");
         now.putArray("unitsSkipped");
         write(state(), state);

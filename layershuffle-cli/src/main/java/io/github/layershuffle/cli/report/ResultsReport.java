@@ -7,6 +7,7 @@ import io.github.layershuffle.api.ModelConfig;
 import io.github.layershuffle.api.Variant;
 import io.github.layershuffle.train.eval.Stat;
 import io.github.layershuffle.cli.experiment.ExperimentResult;
+import io.github.layershuffle.cli.experiment.SpeedProbe;
 import io.github.layershuffle.cli.experiment.ExperimentSettings;
 import io.github.layershuffle.cli.experiment.Measurements;
 import java.io.IOException;
@@ -111,7 +112,10 @@ public final class ResultsReport {
             b.append("Invocations that ran units:\n\n");
             r.invocations().forEach(i -> b.append("- ").append(i.started()).append(": `").append(i.command())
                     .append("` ran ").append(i.unitsRun()).append(" unit(s)")
-                    .append(i.threads().isEmpty() ? "" : " with " + i.threads()).append("\n"));
+                    .append(i.threads().isEmpty() ? "" : " with " + i.threads())
+                    .append(Double.isNaN(i.probeGflopsPerSecond()) ? "" : String.format(Locale.ROOT,
+                            "; speed probe (%s product) %.1f GFLOP/s", SpeedProbe.shape(), i.probeGflopsPerSecond()))
+                    .append("\n"));
             b.append("\n");
         }
         if (!r.isComplete()) {

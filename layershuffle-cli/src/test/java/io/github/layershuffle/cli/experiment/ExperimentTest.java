@@ -70,8 +70,10 @@ class ExperimentTest {
             }
         };
         Experiment experiment = Experiment.builder().setSettings(tinySettings()).setData(data()).setDirectory(dir)
-                .optListener(counting).optCommand("test run").build();
+                .optListener(counting).optCommand("test run").optSpeedProbe(42.5).build();
         ExperimentResult result = experiment.run();
+        assertThat(result.invocations()).extracting(ExperimentResult.Invocation::probeGflopsPerSecond)
+                .containsExactly(42.5);
 
         assertThat(result.isComplete()).isTrue();
         assertThat(started).containsExactlyElementsOf(experiment.unitNames());
@@ -84,7 +86,8 @@ class ExperimentTest {
         String md = Files.readString(report);
         assertThat(md).contains("## Table 1", "## Pruning", "## Table 2", "linear probe", "82.61 ± 0.08 %",
                 "62.77 ± 0.41 %", "layershuffle experiment --preset test", "cores", "### What agrees", "## Diagnostics",
-                "### Update ratio per slot", "## Why we differ from the paper", "stem and head always from model 1");
+                "### Update ratio per slot", "## Why we differ from the paper", "stem and head always from model 1",
+                "speed probe ([6400x64] x [64x192] product) 42.5 GFLOP/s");
 
         JsonNode summary = new ObjectMapper().readTree(ResultsReport.summaryFile(report).toFile());
         for (Variant v : ExperimentSettings.ALL_METHODS) {
@@ -141,6 +144,8 @@ class ExperimentTest {
         JsonNode state = new ObjectMapper().readTree(dir.resolve("state.json").toFile());
         JsonNode last = state.get("invocations").get(1);
         assertThat(last.get("unitsRun")).isEmpty();
+        assertThat(state.get("invocations").get(0).get("probeGflopsPerSecond").asDouble()).isEqualTo(42.5);
+        assertThat(last.has("probeGflopsPerSecond")).as("no probe given, none recorded").isFalse();
         assertThat(last.get("unitsSkipped")).hasSize(experiment.unitNames().size());
         assertThat(again.measurements().toJson()).isEqualTo(result.measurements().toJson());
     }

@@ -126,7 +126,7 @@ public final class ImageInput {
         checkBatch(files, "files");
         FloatBuffer buffer = allocate(files.size());
         for (int i = 0; i < files.size(); i++) {
-            write(ImageDecoder.read(files.get(i), maxPixels), buffer, i);
+            write(ImageDecoder.read(files.get(i), maxPixels), buffer, i * imageLength());
         }
         return new PixelBatch(buffer, files.size(), channels, size);
     }
@@ -140,7 +140,7 @@ public final class ImageInput {
         checkBatch(images, "images");
         FloatBuffer buffer = allocate(images.size());
         for (int i = 0; i < images.size(); i++) {
-            write(images.get(i), buffer, i);
+            write(images.get(i), buffer, i * imageLength());
         }
         return new PixelBatch(buffer, images.size(), channels, size);
     }
@@ -188,6 +188,22 @@ public final class ImageInput {
         return batch(List.of(image)).toArray()[0];
     }
 
+    /**
+     * One image converted into {@code dst} from {@code offset} on, {@code [channels][size][size]} row-major: the
+     * values {@link #batch(List)} writes for it, into a heap array (as a training set holds its images) rather
+     * than a direct buffer.
+     *
+     * @throws NullPointerException      if {@code image} or {@code dst} is null
+     * @throws IndexOutOfBoundsException if the {@code channels * size * size} values from {@code offset} do not
+     *                                   fit in {@code dst}
+     */
+    public void pixels(BufferedImage image, float[] dst, int offset) {
+        Objects.requireNonNull(image, "image");
+        Objects.requireNonNull(dst, "dst");
+        Objects.checkFromIndexSize(offset, channels * size * size, dst.length);
+        write(image, FloatBuffer.wrap(dst), offset);
+    }
+
     private FloatBuffer allocate(int images) {
         long values = (long) images * channels * size * size;
         if (values * Float.BYTES > Integer.MAX_VALUE) {
@@ -209,8 +225,12 @@ public final class ImageInput {
         }
     }
 
-    /** Converts, crops and resizes {@code image} into image {@code index} of {@code buffer}. */
-    private void write(BufferedImage image, FloatBuffer buffer, int index) {
+    private int imageLength() {
+        return channels * size * size;
+    }
+
+    /** Converts, crops and resizes {@code image} into {@code buffer} from index {@code offset} on. */
+    private void write(BufferedImage image, FloatBuffer buffer, int offset) {
         int w = image.getWidth();
         int h = image.getHeight();
         int cw = fit == Fit.CENTER_CROP ? Math.min(w, h) : w;
@@ -234,7 +254,7 @@ public final class ImageInput {
             if (out != null) {
                 down.columns(narrowed[c], size, out);
             }
-            buffer.put((index * channels + c) * plane, out != null ? out : narrowed[c], 0, plane);
+            buffer.put(offset + c * plane, out != null ? out : narrowed[c], 0, plane);
         }
     }
 

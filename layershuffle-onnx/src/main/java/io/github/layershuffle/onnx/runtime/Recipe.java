@@ -46,7 +46,10 @@ public record Recipe(Path stem, Path head, List<Slot> slots) {
     public static final int FORMAT_VERSION = 1;
     /** The most bytes of a recipe file read, JSON or YAML: 1 MiB. */
     public static final int MAX_BYTES = 1 << 20;
-    /** The most entries of {@code slots}. */
+    /**
+     * The most entries of {@code slots}. Above {@link io.github.layershuffle.api.ModelConfig#MAX_DEPTH} on purpose:
+     * a recipe may use a block more than once, so a composition can be deeper than any model it takes blocks from.
+     */
     public static final int MAX_SLOTS = 4096;
 
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory()

@@ -88,4 +88,14 @@ class FormatSchemasTest {
         broken.putArray("slots").addObject().put("export", "a").put("block", -1);
         assertThat(errors("recipe.schema.json", broken)).isNotEmpty();
     }
+
+    /** The schemas' array bounds are the readers' caps. */
+    @Test
+    void arrayBoundsAreTheReadersCaps() throws IOException {
+        JsonNode manifest = JSON.readTree(SCHEMAS.resolve("manifest.schema.json").toFile());
+        assertThat(manifest.at("/properties/blocks/maxItems").asInt())
+                .isEqualTo(io.github.layershuffle.onnx.runtime.Manifest.MAX_BLOCKS).isEqualTo(ModelConfig.MAX_DEPTH);
+        JsonNode recipe = JSON.readTree(SCHEMAS.resolve("recipe.schema.json").toFile());
+        assertThat(recipe.at("/properties/slots/maxItems").asInt()).isEqualTo(Recipe.MAX_SLOTS);
+    }
 }

@@ -201,6 +201,23 @@ class ImageInputTest {
         assertThat(b.toArray()[1][2][1][1]).isEqualTo(0.2f);
     }
 
+    /** The heap form that training uses writes what a batch holds, at the offset, and nothing else. */
+    @Test
+    void pixelsIntoAnArrayAreTheBatchsValuesAtTheOffset() {
+        ImageInput in = ImageInput.builder().setChannels(3).setImageSize(3).optFit(ImageInput.Fit.CENTER_CROP).build();
+        BufferedImage wide = grey(new int[][] {{0, 10, 20, 30, 40}, {50, 60, 70, 80, 90}});
+        float[] dst = new float[5 + 27 + 4];
+        java.util.Arrays.fill(dst, -1f);
+        in.pixels(wide, dst, 5);
+        float[] batch = new float[27];
+        in.batch(wide).buffer().get(batch);
+        assertThat(java.util.Arrays.copyOfRange(dst, 5, 32)).containsExactly(batch);
+        assertThat(java.util.Arrays.copyOfRange(dst, 0, 5)).containsOnly(-1f);
+        assertThat(java.util.Arrays.copyOfRange(dst, 32, 36)).containsOnly(-1f);
+        assertThatThrownBy(() -> in.pixels(wide, new float[30], 4)).isInstanceOf(IndexOutOfBoundsException.class);
+        assertThatThrownBy(() -> in.pixels(wide, dst, -1)).isInstanceOf(IndexOutOfBoundsException.class);
+    }
+
     @Test
     void refusesWhatItCannotConvert() {
         ModelConfig four = ModelConfig.builder().imageSize(4).channels(2).patchSize(2).width(4).depth(1).heads(1)

@@ -159,6 +159,38 @@ class ExportFilesTest {
                 .isInstanceOf(LayerShuffleException.class).hasMessageContaining("Manifest.MAX_BYTES");
     }
 
+    /**
+     * The blocks cap is the deepest config: a manifest of {@code ModelConfig.MAX_DEPTH} blocks reads, one more is
+     * refused by the cap before its entries are walked (it could never be valid: blocks must match the depth).
+     */
+    @Test
+    void theBlocksCapIsTheDeepestConfig() {
+        java.util.function.IntFunction<java.util.function.Consumer<ObjectNode>> deep = n -> m -> {
+            ((ObjectNode) m.get("config")).put("depth", n);
+            ArrayNode a = (ArrayNode) m.get("blocks");
+            while (a.size() < n) {
+                a.add(a.get(0).deepCopy());
+            }
+            for (int i = 0; i < n; i++) {
+                ((ObjectNode) a.get(i)).put("index", i);
+            }
+        };
+        int max = io.github.layershuffle.api.ModelConfig.MAX_DEPTH;
+        Manifest deepest = Manifest.read(export.write(tmp.resolve("deepest"), deep.apply(max)));
+        assertThat(deepest.blocks()).hasSize(max);
+        assertThat(deepest.config().depth()).isEqualTo(Manifest.MAX_BLOCKS);
+        assertThatThrownBy(() -> Manifest.read(export.write(tmp.resolve("deeper"), deep.apply(max + 1))))
+                .isInstanceOf(LayerShuffleException.class).hasMessageContaining("depth");
+        Path moreBlocks = export.write(tmp.resolve("more"), m -> {
+            ArrayNode a = (ArrayNode) m.get("blocks");
+            while (a.size() <= max) {
+                a.add(a.get(0));
+            }
+        });
+        assertThatThrownBy(() -> Manifest.read(moreBlocks)).isInstanceOf(LayerShuffleException.class)
+                .hasMessageContaining("'blocks' has " + (max + 1) + " entries");
+    }
+
     @Test
     void longArraysAreRefusedByTheirCap() {
         Path blocks = export.write(tmp.resolve("blocks"), m -> {

@@ -9,6 +9,7 @@ import ai.djl.training.dataset.RandomAccessDataset;
 import ai.djl.training.dataset.Record;
 import ai.djl.training.dataset.Sampler;
 import ai.djl.util.Progress;
+import io.github.layershuffle.onnx.image.ImageInput;
 import java.nio.FloatBuffer;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -68,11 +69,10 @@ public final class ImageDataset extends RandomAccessDataset {
         }
     }
 
-    private record FromFiles(List<Path> files, int size, int channels) implements PixelSource {
+    private record FromFiles(List<Path> files, ImageInput input) implements PixelSource {
         @Override
         public void copy(int index, float[] dst, int offset) {
-            float[] image = Pixels.read(files.get(index), size, channels);
-            System.arraycopy(image, 0, dst, offset, image.length);
+            input.pixels(input.decode(files.get(index)), dst, offset);
         }
 
         @Override
@@ -139,9 +139,10 @@ public final class ImageDataset extends RandomAccessDataset {
      * A dataset whose images are decoded from {@code files} when asked for (a batch decodes its images in
      * parallel), for image sets too large to hold in memory as floats (ImageNet: about 770 GB at 224x224 RGB).
      *
-     * @param files  one image file per label, decoded and resized to {@code size}x{@code size} with
-     *               {@code channels} channels on each access
-     * @throws IllegalArgumentException as {@link #of}, or if {@code files} and {@code labels} differ in length
+     * @param files  one image file per label, decoded, centre-cropped and resized to {@code size}x{@code size}
+     *               with {@code channels} channels on each access, by {@link ImageFolder#preprocessing}
+     * @throws IllegalArgumentException as {@link #of}, if {@code files} and {@code labels} differ in length, or if
+     *                                  {@code channels} is not 1 or 3
      */
     public static ImageDataset ofFiles(String name, List<Path> files, int[] labels, int channels, int size,
                                        List<String> classNames) {
@@ -160,7 +161,8 @@ public final class ImageDataset extends RandomAccessDataset {
                     + " labels");
         }
         checkLabels(name, labels, names.size());
-        Storage storage = new Storage(new FromFiles(paths, size, channels), labels, channels, size, size, names);
+        Storage storage = new Storage(new FromFiles(paths, ImageFolder.preprocessing(size, channels)), labels,
+                channels, size, size, names);
         return new ImageDataset(storage, ShuffleSampler.identity(labels.length), ShuffleSampler.sequential(32),
                 name);
     }

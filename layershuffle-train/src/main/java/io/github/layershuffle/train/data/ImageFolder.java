@@ -1,6 +1,7 @@
 package io.github.layershuffle.train.data;
 
 import io.github.layershuffle.api.LayerShuffleException;
+import io.github.layershuffle.onnx.image.ImageInput;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -16,8 +17,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * An ImageNet-style tree of images, one sub-folder per class: {@code root/<class>/<image>.png|jpg|...}.
- * Classes are the sub-folder names in sorted order (label 0 is the first); images are decoded with
- * {@code javax.imageio}, centre-cropped to a square, resized to the wanted side and converted to grey or RGB.
+ * Classes are the sub-folder names in sorted order (label 0 is the first); images are decoded, centre-cropped
+ * to a square, resized to the wanted side and converted to grey or RGB by layershuffle-onnx's
+ * {@link ImageInput} ({@link #preprocessing}), so a model trained here and served through an {@code ImageInput}
+ * with {@link ImageInput.Fit#CENTER_CROP} sees the same pixels.
  *
  * <pre>{@code
  * ImageDataset flowers = ImageFolder.read(Path.of("flowers/train"), 64, 3);
@@ -35,6 +38,21 @@ public final class ImageFolder {
     public static final double HOLD_OUT = 0.1;
 
     private ImageFolder() {
+    }
+
+    /**
+     * The image preprocessing of training: {@link ImageInput} with {@link ImageInput.Fit#CENTER_CROP} and the
+     * default pixel cap ({@link ImageInput#DEFAULT_MAX_PIXELS}, checked from each file's header). Serve a model
+     * trained on an image folder with this input (or {@code ImageInput.builder(config).optFit(CENTER_CROP)}) to
+     * give it the pixels it was trained on.
+     *
+     * @param imageSize the side every image is resized to
+     * @param channels  1 (grey) or 3 (RGB)
+     * @throws IllegalArgumentException if {@code imageSize < 1} or {@code channels} is not 1 or 3
+     */
+    public static ImageInput preprocessing(int imageSize, int channels) {
+        return ImageInput.builder().setChannels(channels).setImageSize(imageSize).optFit(ImageInput.Fit.CENTER_CROP)
+                .build();
     }
 
     /**
@@ -59,10 +77,9 @@ public final class ImageFolder {
                     + "in-memory dataset holds (2^31); use ImageFolder.open, which decodes images when asked for");
         }
         float[] pixels = new float[(int) values];
-        IntStream.range(0, listing.files().size()).parallel().forEach(i -> {
-            float[] image = Pixels.read(listing.files().get(i), imageSize, channels);
-            System.arraycopy(image, 0, pixels, i * length, length);
-        });
+        ImageInput input = preprocessing(imageSize, channels);
+        IntStream.range(0, listing.files().size()).parallel()
+                .forEach(i -> input.pixels(input.decode(listing.files().get(i)), pixels, i * length));
         LOG.debug("decoded {} images of {} classes under {} in {} ms", listing.files().size(),
                 listing.classNames().size(), root, (System.nanoTime() - start) / 1_000_000);
         return ImageDataset.of("image folder " + root, pixels, listing.labels(), channels, imageSize, imageSize,

@@ -71,15 +71,78 @@ class ImageFolderTest {
     }
 
     @Test
-    void resizeAveragesWhenShrinking() {
-        float[] checker = new float[16];
-        for (int i = 0; i < 16; i++) {
-            checker[i] = (i / 4 + i % 4) % 2;
+    void resizeAveragesWhenShrinking() throws IOException {
+        BufferedImage checker = new BufferedImage(4, 4, BufferedImage.TYPE_BYTE_GRAY);
+        for (int y = 0; y < 4; y++) {
+            for (int x = 0; x < 4; x++) {
+                checker.getRaster().setSample(x, y, 0, (x + y) % 2 * 255);
+            }
         }
-        for (float v : Pixels.resize(checker, 4, 2)) {
-            assertThat(v).isCloseTo(0.5f, within(0.02f));
+        Files.createDirectories(root.resolve("c"));
+        ImageIO.write(checker, "png", root.resolve("c/checker.png").toFile());
+        assertThat(ImageFolder.read(root, 2, 1).image(0)).containsOnly(0.5f);
+        assertThat(ImageFolder.read(root, 1, 1).image(0)[0]).isCloseTo(0.5f, within(1e-6f));
+    }
+
+    /**
+     * A model trained on an image folder and served through {@code ImageInput} with a centre crop sees the same
+     * pixels: training decodes, crops and resamples with ImageInput itself (it once had its own triangle filter,
+     * whose shrink and enlarge gave other values). Noise images, not square, shrunk and enlarged, grey and RGB,
+     * PNG and JPEG, eager and lazy.
+     */
+    @Test
+    void trainingPixelsAreImageInputsCentreCropPixels() throws IOException {
+        java.util.Random r = new java.util.Random(3);
+        java.util.List<Path> files = new java.util.ArrayList<>();
+        int[][] shapes = {{37, 23}, {5, 9}, {16, 16}, {11, 3}};
+        for (int i = 0; i < shapes.length; i++) {
+            BufferedImage noise = new BufferedImage(shapes[i][0], shapes[i][1], i % 2 == 0
+                    ? BufferedImage.TYPE_INT_RGB : BufferedImage.TYPE_BYTE_GRAY);
+            for (int y = 0; y < noise.getHeight(); y++) {
+                for (int x = 0; x < noise.getWidth(); x++) {
+                    noise.setRGB(x, y, r.nextInt(1 << 24));
+                }
+            }
+            String format = i == 2 ? "jpg" : "png";
+            Path f = root.resolve("k" + i + "/n." + format);
+            Files.createDirectories(f.getParent());
+            ImageIO.write(noise, format, f.toFile());
+            files.add(f);
         }
-        assertThat(Pixels.resize(checker, 4, 1)[0]).isCloseTo(0.5f, within(1e-6f));
+        for (int channels : new int[] {1, 3}) {
+            for (int size : new int[] {7, 20}) {
+                io.github.layershuffle.onnx.image.ImageInput served = io.github.layershuffle.onnx.image.ImageInput
+                        .builder().setChannels(channels).setImageSize(size)
+                        .optFit(io.github.layershuffle.onnx.image.ImageInput.Fit.CENTER_CROP).build();
+                io.github.layershuffle.onnx.image.ImageInput stretched = io.github.layershuffle.onnx.image.ImageInput
+                        .builder().setChannels(channels).setImageSize(size).build();
+                ImageDataset eager = ImageFolder.read(root, size, channels);
+                ImageDataset lazy = ImageFolder.open(root, size, channels);
+                for (int i = 0; i < files.size(); i++) {
+                    float[] expected = flat(served.read(java.util.List.of(files.get(i))).toArray()[0]);
+                    assertThat(eager.image(i)).as("file %s at %d px, %d channels", files.get(i), size, channels)
+                            .containsExactly(expected);
+                    assertThat(lazy.image(i)).containsExactly(expected);
+                    if (shapes[i][0] != shapes[i][1]) {
+                        assertThat(eager.image(i)).as("training crops, it does not stretch")
+                                .isNotEqualTo(flat(stretched.read(java.util.List.of(files.get(i))).toArray()[0]));
+                    }
+                }
+            }
+        }
+    }
+
+    private static float[] flat(float[][][] image) {
+        int plane = image[0].length * image[0][0].length;
+        float[] out = new float[image.length * plane];
+        int at = 0;
+        for (float[][] p : image) {
+            for (float[] row : p) {
+                System.arraycopy(row, 0, out, at, row.length);
+                at += row.length;
+            }
+        }
+        return out;
     }
 
     @Test
