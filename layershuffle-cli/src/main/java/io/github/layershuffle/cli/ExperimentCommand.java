@@ -25,6 +25,8 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import io.github.layershuffle.cli.search.SearchListener;
+import io.github.layershuffle.cli.search.SearchResult;
 import picocli.CommandLine.Spec;
 
 /** {@code layershuffle experiment}: the paper's protocol from one command, resumable, with a report. */
@@ -209,6 +211,32 @@ final class ExperimentCommand implements Callable<Integer> {
         @Override
         public EvaluationListener evaluation() {
             return bars.evaluationListener();
+        }
+
+        @Override
+        public SearchListener search() {
+            return new SearchListener() {
+                private long max;
+
+                @Override
+                public void budgetStarted(int budget, long maxEvaluations) {
+                    max = maxEvaluations;
+                }
+
+                @Override
+                public void generation(int budget, long generation, long evaluations, double bestAccuracy) {
+                    bars.update("search k=" + budget, Math.min(evaluations, max), max,
+                            String.format(Locale.ROOT, "best %.2f%% (gen %d)", 100 * bestAccuracy, generation));
+                }
+
+                @Override
+                public void budgetDone(SearchResult r) {
+                    bars.finish();
+                    err.printf(Locale.ROOT, "        k=%d: validation %.2f%% after %d recipes in %.0f s: %s%n",
+                            r.budget(), 100 * r.validation().accuracy(), r.evaluations(), r.seconds(), r.recipe());
+                    err.flush();
+                }
+            };
         }
     }
 }

@@ -189,11 +189,13 @@ final class SearchCommand implements Callable<Integer> {
                 "ms/img");
         for (SearchComparison r : rows) {
             t.row(r.budget(), pct(r.validation()), pct(r.test()),
-                    r.sequential().map(s -> s.percent()).orElse("-"),
-                    r.random().count() == 0 ? "-" : r.random().percent(), r.merges().percent(),
+                    r.sequentialStat().map(s -> s.percent()).orElse("-"),
+                    r.randomStat().map(s -> s.percent()).orElse("-"), r.mergeStat().map(s -> s.percent()).orElse("-"),
                     String.format(Locale.ROOT, "%.3f", r.latencyMs()));
         }
         t.print(outWriter);
+        outWriter.printf(Locale.ROOT, "Every row runs on the stem and head of %s (fixed policies included).%n",
+                exports.get(0));
         outWriter.printf(Locale.ROOT, "%nRecipes, summary.json, search.md and search.png in %s (%.0f s)%n", out,
                 (System.nanoTime() - start) / 1e9);
         return 0;
