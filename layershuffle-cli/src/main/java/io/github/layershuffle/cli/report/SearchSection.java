@@ -129,9 +129,9 @@ final class SearchSection {
                         sb.evaluations(), sb.stoppedBy().equals("time") ? ", stopped by time" : "", c.latencyMs(),
                         recipe));
                 sentences.add(String.format(Locale.ROOT, "%s, k = %d: `%s` reaches %.2f %% on test (%.2f %% on "
-                        + "validation), %s the best fixed policy, %s at %.2f %%, by %.2f points.", v.id(), k, recipe,
-                        100 * c.test(), 100 * c.validation(), margin >= 0 ? "beating" : "behind", bestName, 100 * best,
-                        Math.abs(margin)));
+                        + "validation), %s the best fixed policy, %s at %.2f %% (margin %+.2f points).", v.id(), k, recipe,
+                        100 * c.test(), 100 * c.validation(), margin > 0 ? "beating" : margin < 0 ? "behind" : "level with",
+                        bestName, 100 * best, margin));
             }
         }
         b.append("\n");

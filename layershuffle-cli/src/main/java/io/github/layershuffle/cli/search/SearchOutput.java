@@ -149,6 +149,7 @@ public final class SearchOutput {
         byLatency.addSeries(sequentialMs);
         System.setProperty("java.awt.headless", "true");
         JFreeChart left = chart(title + ": accuracy vs blocks", byBlocks, "blocks run");
+        ((XYPlot) left.getPlot()).getDomainAxis().setStandardTickUnits(NumberAxis.createIntegerTickUnits());
         JFreeChart right = chart("accuracy vs measured latency", byLatency, "ms per image (batch 1, median)");
         BufferedImage image = new BufferedImage(1400, 520, BufferedImage.TYPE_INT_RGB);
         Graphics2D g = image.createGraphics();
