@@ -135,8 +135,10 @@ final class ExperimentCommand implements Callable<Integer> {
                     runDir, experiment.unitNames().size());
             var estimate = CostEstimate.seconds(settings);
             if (estimate.isPresent()) {
+                double search = CostEstimate.searchSeconds(settings).orElse(0);
                 err.printf(Locale.ROOT, "estimated %.0f minutes in all on 2 CPU cores with OMP_NUM_THREADS=1 (rates of "
-                        + "the small preset's measured run)%n", estimate.getAsDouble() / 60);
+                        + "the small preset's measured run)%s%n", estimate.getAsDouble() / 60, search > 0
+                        ? String.format(Locale.ROOT, ", and at most %.0f more for the recipe search", search / 60) : "");
             }
             err.flush();
             try {

@@ -63,6 +63,10 @@ class StandardPresetTest {
         double minutes = CostEstimate.seconds(ExperimentSettings.standard()).orElseThrow() / 60;
         assertThat(minutes).isBetween(60.0, 150.0);
         assertThat(CostEstimate.seconds(ExperimentSettings.paper())).isEmpty();
+        // the search, counted apart: 2 methods x (k=3, k=6) x 400 recipes on 2,000 images, then 10,000 test images
+        double search = CostEstimate.searchSeconds(ExperimentSettings.standard()).orElseThrow() / 60;
+        assertThat(search).isBetween(5.0, 30.0);
+        assertThat(CostEstimate.searchSeconds(ExperimentSettings.small()).orElseThrow()).isZero();
     }
 
     /** standard's structure (12 models per slot, controls, schedules, diagnostics) on a 4-block model. */
