@@ -1,7 +1,5 @@
 package io.github.layershuffle.cli.experiment;
 
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.github.layershuffle.api.ModelConfig;
 import io.github.layershuffle.api.Variant;
@@ -401,40 +399,6 @@ public record ExperimentSettings(String preset, ModelConfig model, int baseEpoch
 
     /** The settings as JSON; a resumed run must find the same JSON in its state file. */
     public ObjectNode toJson() {
-        JsonNodeFactory f = JsonNodeFactory.instance;
-        ObjectNode n = f.objectNode();
-        n.put("preset", preset);
-        n.set("model", model.toJsonNode());
-        n.put("baseEpochs", baseEpochs);
-        n.put("baseLearningRate", baseLearningRate);
-        n.put("fineTuneEpochs", fineTuneEpochs);
-        n.put("fineTuneLearningRate", fineTuneLearningRate);
-        n.put("batchSize", batchSize);
-        n.put("trainImages", trainImages);
-        n.put("validationImages", validationImages);
-        n.put("testImages", testImages);
-        ArrayNode m = n.putArray("methods");
-        methods.forEach(v -> m.add(v.id()));
-        n.put("seeds", seeds);
-        n.put("evalSeeds", evalSeeds);
-        ArrayNode k = n.putArray("keeps");
-        keeps.forEach(k::add);
-        n.put("merges", merges);
-        n.put("probeImages", probeImages);
-        ArrayNode p = n.putArray("probeMethods");
-        probeMethods.forEach(v -> p.add(v.id()));
-        ArrayNode o = n.putArray("ortMethods");
-        ortMethods.forEach(v -> o.add(v.id()));
-        n.put("evalBatchSize", evalBatchSize);
-        n.put("baseWeightDecay", baseWeightDecay);
-        n.put("fineTuneLinearDecay", fineTuneLinearDecay);
-        ArrayNode mm = n.putArray("mergeMethods");
-        mergeMethods.forEach(v -> mm.add(v.id()));
-        n.put("mergeModels", mergeModels);
-        ArrayNode c = n.putArray("controlDepths");
-        controlDepths.forEach(c::add);
-        n.put("diagnosticImages", diagnosticImages);
-        n.set("search", search.toJson());
-        return n;
+        return SettingsJson.of(this);
     }
 }
