@@ -134,7 +134,7 @@ class RecipeSearchTest {
     }
 
     @ParameterizedTest
-    @EnumSource(value = Variant.class, names = {"BASELINE", "LAYERSHUFFLE_POSITION"})
+    @EnumSource(value = Variant.class, names = {"BASELINE", "LAYERSHUFFLE_POSITION", "LAYERSHUFFLE_PREDICT"})
     void cachedLogitsAreExactlyTheComposedModelsLogits(Variant variant) {
         List<Path> exports = family(variant);
         ModelConfig c = TestModels.tiny(variant);
