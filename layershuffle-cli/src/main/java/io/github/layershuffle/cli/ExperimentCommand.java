@@ -234,8 +234,11 @@ final class ExperimentCommand implements Callable<Integer> {
                 @Override
                 public void budgetDone(SearchResult r) {
                     bars.finish();
+                    // as the report writes recipes: model seed (source + 1) and block
+                    String recipe = String.join(" ", r.recipe().stream()
+                            .map(b -> "s" + (b.source() + 1) + "/b" + b.block()).toList());
                     err.printf(Locale.ROOT, "        k=%d: validation %.2f%% after %d recipes in %.0f s: %s%n",
-                            r.budget(), 100 * r.validation().accuracy(), r.evaluations(), r.seconds(), r.recipe());
+                            r.budget(), 100 * r.validation().accuracy(), r.evaluations(), r.seconds(), recipe);
                     err.flush();
                 }
             };

@@ -128,7 +128,7 @@ public final class SearchOutput {
         XYSeries merges = new XYSeries("random merges, mean");
         XYSeriesCollection byLatency = new XYSeriesCollection();
         XYSeries searchedMs = new XYSeries("searched recipe", false);
-        XYSeries sequentialMs = new XYSeries("sequential().keep(k), export 0", false);
+        XYSeries sequentialMs = new XYSeries("sequential().keep(k), first export", false);
         for (SearchComparison r : rows) {
             searched.add(r.budget(), 100 * r.test());
             r.sequentialStat().ifPresent(s -> sequential.add(r.budget(), 100 * s.mean()));
