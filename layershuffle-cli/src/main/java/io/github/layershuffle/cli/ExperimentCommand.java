@@ -26,6 +26,8 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import io.github.layershuffle.cli.search.SearchListener;
+import io.github.layershuffle.cli.search.SearchResult;
 import picocli.CommandLine.Spec;
 
 /** {@code layershuffle experiment}: the paper's protocol from one command, resumable, with a report. */
@@ -145,7 +147,9 @@ final class ExperimentCommand implements Callable<Integer> {
         } else {
             err.printf(Locale.ROOT, "experiment %s in %s: %d units (finished ones are skipped)%n", settings.preset(),
                     runDir, experiment.unitNames().size());
-            err.println(CostEstimate.describe(settings, rate));
+            double search = CostEstimate.searchSeconds(settings).orElse(0);
+            err.println(CostEstimate.describe(settings, rate) + (search > 0 ? String.format(Locale.ROOT,
+                    ", and at most %.0f more (calibrated) for the recipe search", search / 60) : ""));
             err.flush();
             try {
                 result = experiment.run();
@@ -225,6 +229,35 @@ final class ExperimentCommand implements Callable<Integer> {
         @Override
         public EvaluationListener evaluation() {
             return bars.evaluationListener();
+        }
+
+        @Override
+        public SearchListener search() {
+            return new SearchListener() {
+                private long max;
+
+                @Override
+                public void budgetStarted(int budget, long maxEvaluations) {
+                    max = maxEvaluations;
+                }
+
+                @Override
+                public void generation(int budget, long generation, long evaluations, double bestAccuracy) {
+                    bars.update("search k=" + budget, Math.min(evaluations, max), max,
+                            String.format(Locale.ROOT, "best %.2f%% (gen %d)", 100 * bestAccuracy, generation));
+                }
+
+                @Override
+                public void budgetDone(SearchResult r) {
+                    bars.finish();
+                    // as the report writes recipes: model seed (source + 1) and block
+                    String recipe = String.join(" ", r.recipe().stream()
+                            .map(b -> "s" + (b.source() + 1) + "/b" + b.block()).toList());
+                    err.printf(Locale.ROOT, "        k=%d: validation %.2f%% after %d recipes in %.0f s: %s%n",
+                            r.budget(), 100 * r.validation().accuracy(), r.evaluations(), r.seconds(), recipe);
+                    err.flush();
+                }
+            };
         }
     }
 }

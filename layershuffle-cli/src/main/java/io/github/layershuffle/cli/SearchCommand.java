@@ -99,6 +99,10 @@ final class SearchCommand implements Callable<Integer> {
             + "it off (default: ${DEFAULT-VALUE}).")
     long cacheMb;
 
+    @Option(names = "--tail-bias", description = "Mutate late slots more often than early ones, so children share "
+            + "longer prefixes with their parents and the prefix cache saves more.")
+    boolean tailBias;
+
     @Option(names = {"-q", "--quiet"}, description = "No progress bars.")
     boolean quiet;
 
@@ -140,9 +144,14 @@ final class SearchCommand implements Callable<Integer> {
              RecipeEvaluator eval = RecipeEvaluator.open(exports, val, options)) {
             RecipeSearch.Builder b = RecipeSearch.builder().setEvaluator(eval).setBudgets(budgets)
                     .optRepeats(repeats).optPopulation(population).optMaxEvaluations(maxEvaluations).optSeed(seed)
-                    .optListener(new SearchListener() {
+                    .optTailBias(tailBias).optListener(new SearchListener() {
+                        private long runBefore;
+                        private long resumedBefore;
+
                         @Override
                         public void budgetStarted(int k, long max) {
+                            runBefore = eval.blocksRun();
+                            resumedBefore = eval.blocksResumed();
                             clock.budgetStarted(k, max);
                         }
 
@@ -160,6 +169,12 @@ final class SearchCommand implements Callable<Integer> {
                                     "k=%d: validation %.2f%% after %d recipes in %.1f s (%.1f recipes/s): %s%n",
                                     r.budget(), 100 * r.validation().accuracy(), r.evaluations(), r.seconds(),
                                     r.evaluations() / r.seconds(), r.recipe());
+                            long run = eval.blocksRun() - runBefore;
+                            long resumed = eval.blocksResumed() - resumedBefore;
+                            outWriter.printf(Locale.ROOT, "     blocks run over the images: %d (%.2f per recipe), "
+                                    + "resumed from the prefix cache: %d (%.0f%% of the blocks the recipes hold)%n",
+                                    run, (double) run / r.evaluations(), resumed,
+                                    100.0 * resumed / Math.max(1, run + resumed));
                             outWriter.flush();
                         }
                     });
@@ -189,11 +204,13 @@ final class SearchCommand implements Callable<Integer> {
                 "ms/img");
         for (SearchComparison r : rows) {
             t.row(r.budget(), pct(r.validation()), pct(r.test()),
-                    r.sequential().map(s -> s.percent()).orElse("-"),
-                    r.random().count() == 0 ? "-" : r.random().percent(), r.merges().percent(),
+                    r.sequentialStat().map(s -> s.percent()).orElse("-"),
+                    r.randomStat().map(s -> s.percent()).orElse("-"), r.mergeStat().map(s -> s.percent()).orElse("-"),
                     String.format(Locale.ROOT, "%.3f", r.latencyMs()));
         }
         t.print(outWriter);
+        outWriter.printf(Locale.ROOT, "Every row runs on the stem and head of %s (fixed policies included).%n",
+                exports.get(0));
         outWriter.printf(Locale.ROOT, "%nRecipes, summary.json, search.md and search.png in %s (%.0f s)%n", out,
                 (System.nanoTime() - start) / 1e9);
         return 0;

@@ -167,6 +167,31 @@ public final class CostEstimate {
         return passes;
     }
 
+    /**
+     * The recipe search's units, apart from {@link #seconds} (which estimates the protocol of issue 13): per merge
+     * method and budget k, every recipe measured on the search's validation images as if no cache helped (an upper
+     * bound: the prefix cache and the memo save part of it), then on the test images the searched recipe, each
+     * model's {@code sequential().keep(k)} and {@code rounds} {@code random().keep(k)}, and {@code rounds} merges;
+     * each pass costs k/depth of a full-depth one. 0 without a search; empty if a data size is "all".
+     */
+    public static OptionalDouble searchSeconds(ExperimentSettings s) {
+        if (s.validationImages() == Integer.MAX_VALUE || s.testImages() == Integer.MAX_VALUE) {
+            return OptionalDouble.empty();
+        }
+        SearchSettings q = s.search();
+        int depth = s.model().depth();
+        double images = Math.min(q.images(), s.validationImages());
+        double passes = 0;
+        for (Variant m : s.mergeMethods()) {
+            for (int k : q.budgets()) {
+                double share = (double) k / depth;
+                passes += q.evaluations() * images * share;
+                passes += (1 + s.models(m) * (1.0 + q.rounds()) + q.rounds()) * s.testImages() * share;
+            }
+        }
+        return OptionalDouble.of(passes * ModelFlops.forwardPerImage(s.model()) / 1e9 * EVAL_SECONDS_PER_GFLOP);
+    }
+
     private static double evaluationSeconds(ExperimentSettings s) {
         return evaluationImagePasses(s) * ModelFlops.forwardPerImage(s.model()) / 1e9 * EVAL_SECONDS_PER_GFLOP;
     }

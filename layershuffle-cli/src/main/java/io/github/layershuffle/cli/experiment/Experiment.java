@@ -34,7 +34,8 @@ import org.slf4j.LoggerFactory;
  * and counts as done when that file exists; running the experiment again on the same directory skips the
  * finished units, resumes an interrupted training at its last finished epoch, and records in
  * {@code state.json} which units each invocation ran and skipped. A directory made with other settings is
- * refused.
+ * refused, except that settings fields added since it was made ({@link ExperimentSettings#ADDED_FIELDS}, e.g. the
+ * recipe search) take the current values: their units run after the old ones.
  */
 public final class Experiment {
     private static final Logger LOG = LoggerFactory.getLogger(Experiment.class);
@@ -75,10 +76,12 @@ public final class Experiment {
 
     /**
      * The units in the order they run: base; per seed every method's training, measurements and diagnostics;
-     * the merge methods' further models; the Fig. 1b controls; per method its ensemble, merges and divergence.
+     * the merge methods' further models; the Fig. 1b controls; per method its ensemble, merges and divergence;
+     * per merge method the recipe search over its models.
      */
     private List<Unit> units(Units u) {
         DiagnosticUnits d = u == null ? null : new DiagnosticUnits(settings, u.data(), u);
+        SearchUnits q = u == null ? null : new SearchUnits(settings, dir, u.data(), listener, u);
         List<Unit> list = new ArrayList<>();
         list.add(new Unit("train-base", () -> u.trainBase()));
         for (int seed = 1; seed <= settings.seeds(); seed++) {
@@ -115,6 +118,12 @@ public final class Experiment {
                 list.add(new Unit("divergence-" + m.id(), () -> d.divergence(m)));
             }
         }
+        // last, so that a run made before the search existed resumes with its units in their old order
+        if (settings.search().enabled()) {
+            for (Variant m : settings.mergeMethods()) {
+                list.add(new Unit("search-" + m.id(), () -> q.search(m)));
+            }
+        }
         return list;
     }
 
@@ -131,7 +140,7 @@ public final class Experiment {
      */
     public ExperimentResult run() {
         DatasetSplits used = subset(data, settings);
-        ObjectNode state = dir.openState(settings.toJson(), command, probeGflops);
+        ObjectNode state = dir.openState(settings.toJson(), command, ExperimentSettings.ADDED_FIELDS, probeGflops);
         Units u = new Units(settings, dir, used, initial, listener);
         List<Unit> units = units(u);
         int index = 0;

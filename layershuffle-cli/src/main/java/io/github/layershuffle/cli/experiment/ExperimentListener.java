@@ -1,5 +1,6 @@
 package io.github.layershuffle.cli.experiment;
 
+import io.github.layershuffle.cli.search.SearchListener;
 import io.github.layershuffle.train.eval.EvaluationListener;
 import io.github.layershuffle.train.training.ProgressListener;
 
@@ -25,6 +26,11 @@ public interface ExperimentListener {
     /** Where evaluations report their batches. */
     default EvaluationListener evaluation() {
         return EvaluationListener.NONE;
+    }
+
+    /** Where the recipe searches report their generations. */
+    default SearchListener search() {
+        return SearchListener.NONE;
     }
 
     /** A listener that ignores everything. */

@@ -22,12 +22,14 @@ import java.util.Objects;
  * @param validationCurves per training ({@code base}, {@code <method>-s<seed>}, {@code control-d<k>}), the
  *                     validation accuracy after each epoch
  * @param slotConfusions per method that predicts its slot, the confusion matrix summed over its seeds
+ * @param searches     per searched method, the recipe search's recipes and limits (its numbers are in
+ *                     {@code measurements}, {@link Measurements#search(int, String)})
  */
 public record ExperimentResult(ExperimentSettings settings, Path directory, Measurements measurements,
                                Map<Variant, ProbePlot> probePlots, List<UnitTime> units, List<String> pending,
                                Map<String, List<Double>> epochSeconds, List<Invocation> invocations,
                                Map<String, List<Double>> validationCurves,
-                               Map<Variant, SlotConfusion> slotConfusions) {
+                               Map<Variant, SlotConfusion> slotConfusions, Map<Variant, SearchRun> searches) {
 
     /** Copies the collections. */
     public ExperimentResult {
@@ -41,6 +43,57 @@ public record ExperimentResult(ExperimentSettings settings, Path directory, Meas
         invocations = List.copyOf(invocations);
         validationCurves = Map.copyOf(validationCurves);
         slotConfusions = Map.copyOf(slotConfusions);
+        searches = Map.copyOf(searches);
+    }
+
+    /**
+     * A finished recipe search over one method's models.
+     *
+     * @param models           the models searched over (seeds 1 to this)
+     * @param stemAndHead      the export whose stem and head every row ran on (model 1)
+     * @param validationImages validation images the search optimised on
+     * @param testImages       test images every row was measured on
+     * @param finished         when the unit finished (ISO-8601)
+     * @param budgets          per budget, in the order searched
+     */
+    public record SearchRun(int models, String stemAndHead, int validationImages, int testImages, String finished,
+                            List<SearchBudget> budgets) {
+        /** Copies the list. */
+        public SearchRun {
+            budgets = List.copyOf(budgets);
+        }
+    }
+
+    /**
+     * What the search found for one budget.
+     *
+     * @param budget      blocks in the recipe
+     * @param recipe      the slots in order: {@code (model seed, block)}
+     * @param evaluations recipes measured
+     * @param generations generations run
+     * @param seconds     wall time of the search (not of the test measurements)
+     * @param stoppedBy   {@code evaluations} or {@code time}: the limit that ended it
+     */
+    public record SearchBudget(int budget, List<Slot> recipe, long evaluations, long generations, double seconds,
+                               String stoppedBy) {
+        /** Copies the list. */
+        public SearchBudget {
+            recipe = List.copyOf(recipe);
+        }
+    }
+
+    /**
+     * One slot of a searched recipe.
+     *
+     * @param seed  the model (fine-tuning seed) the block comes from
+     * @param block the block's index in that model
+     */
+    public record Slot(int seed, int block) {
+        /** {@code s<seed>/b<block>}, e.g. {@code s3/b7}. */
+        @Override
+        public String toString() {
+            return "s" + seed + "/b" + block;
+        }
     }
 
     /** Whether every unit has finished. */

@@ -1,7 +1,5 @@
 package io.github.layershuffle.cli.experiment;
 
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.github.layershuffle.api.ModelConfig;
 import io.github.layershuffle.api.Variant;
@@ -54,6 +52,8 @@ import java.util.Objects;
  *                             blocks (each below the model's depth); empty for none
  * @param diagnosticImages     images of the diagnostics (update ratio, slot confusion, stem probe; the probe
  *                             fits on as many training images)
+ * @param search               the recipe search over each merge method's models ({@link SearchSettings#none()}
+ *                             for none); its budgets are at most the model's depth
  */
 public record ExperimentSettings(String preset, ModelConfig model, int baseEpochs, double baseLearningRate,
                                  int fineTuneEpochs, double fineTuneLearningRate, int batchSize, int trainImages,
@@ -61,10 +61,19 @@ public record ExperimentSettings(String preset, ModelConfig model, int baseEpoch
                                  int evalSeeds, List<Integer> keeps, int merges, int probeImages,
                                  List<Variant> probeMethods, List<Variant> ortMethods, int evalBatchSize,
                                  double baseWeightDecay, boolean fineTuneLinearDecay, List<Variant> mergeMethods,
-                                 int mergeModels, List<Integer> controlDepths, int diagnosticImages) {
+                                 int mergeModels, List<Integer> controlDepths, int diagnosticImages,
+                                 SearchSettings search) {
 
     /** The names {@link #preset(String)} accepts. */
     public static final List<String> PRESETS = List.of("smoke", "small", "standard", "standard-smoke", "paper");
+
+    /**
+     * Settings fields added after runs were made without them, each of which only adds units that run after all
+     * the others (so no finished unit depended on it): a run directory whose state file lacks one of them resumes,
+     * the field taking the current settings' value (recorded in the state file from then on); a state file that
+     * holds one with another value is refused like any other difference. {@code search} came with issue 16.
+     */
+    public static final List<String> ADDED_FIELDS = List.of("search");
 
     /** The five methods of the paper, in its order. */
     public static final List<Variant> ALL_METHODS = List.of(Variant.BASELINE, Variant.LAYERDROP,
@@ -84,6 +93,13 @@ public record ExperimentSettings(String preset, ModelConfig model, int baseEpoch
         ortMethods = List.copyOf(ortMethods);
         mergeMethods = List.copyOf(mergeMethods);
         controlDepths = List.copyOf(controlDepths);
+        Objects.requireNonNull(search, "search");
+        for (int k : search.budgets()) {
+            if (k > model.depth()) {
+                throw new IllegalArgumentException("search budgets hold " + k + ", outside [1, " + model.depth()
+                        + "] (the model's depth)");
+            }
+        }
         positive("fineTuneEpochs", fineTuneEpochs);
         positive("diagnosticImages", diagnosticImages);
         if (mergeModels < seeds) {
@@ -150,7 +166,25 @@ public record ExperimentSettings(String preset, ModelConfig model, int baseEpoch
                               List<Variant> ortMethods, int evalBatchSize) {
         this(preset, model, baseEpochs, baseLearningRate, fineTuneEpochs, fineTuneLearningRate, batchSize, trainImages,
                 validationImages, testImages, methods, seeds, evalSeeds, keeps, merges, probeImages, probeMethods,
-                ortMethods, evalBatchSize, 0, false, methods, seeds, List.of(), probeImages);
+                ortMethods, evalBatchSize, 0, false, methods, seeds, List.of(), probeImages, SearchSettings.none());
+    }
+
+    /**
+     * The settings without a recipe search ({@link SearchSettings#none()}).
+     *
+     * @throws IllegalArgumentException as the canonical constructor
+     */
+    public ExperimentSettings(String preset, ModelConfig model, int baseEpochs, double baseLearningRate,
+                              int fineTuneEpochs, double fineTuneLearningRate, int batchSize, int trainImages,
+                              int validationImages, int testImages, List<Variant> methods, int seeds, int evalSeeds,
+                              List<Integer> keeps, int merges, int probeImages, List<Variant> probeMethods,
+                              List<Variant> ortMethods, int evalBatchSize, double baseWeightDecay,
+                              boolean fineTuneLinearDecay, List<Variant> mergeMethods, int mergeModels,
+                              List<Integer> controlDepths, int diagnosticImages) {
+        this(preset, model, baseEpochs, baseLearningRate, fineTuneEpochs, fineTuneLearningRate, batchSize, trainImages,
+                validationImages, testImages, methods, seeds, evalSeeds, keeps, merges, probeImages, probeMethods,
+                ortMethods, evalBatchSize, baseWeightDecay, fineTuneLinearDecay, mergeMethods, mergeModels,
+                controlDepths, diagnosticImages, SearchSettings.none());
     }
 
     /**
@@ -198,14 +232,15 @@ public record ExperimentSettings(String preset, ModelConfig model, int baseEpoch
     /**
      * A CI-sized run of the whole pipeline: 4 blocks of width 32 (patch 7) on 4,096 Fashion-MNIST images, three
      * base epochs and one fine-tuning epoch, two seeds, 1,000 test images, one 2-block control. Its numbers show
-     * the pipeline works, not what the paper found.
+     * the pipeline works, not what the paper found. A miniature recipe search (budgets 1 and 2, at most 12 recipes
+     * each) runs over every method's two models.
      */
     public static ExperimentSettings smoke() {
         ModelConfig model = fashionMnist().patchSize(7).width(32).depth(4).heads(2).mlpWidth(64).build();
         return new ExperimentSettings("smoke", model, 3, 2e-3, 1, 1e-3, 64, 4096, 512, 1000, ALL_METHODS, 2, 2,
                 List.of(1, 2, 3, 4), 3, 256, List.of(Variant.BASELINE, Variant.LAYERSHUFFLE,
                 Variant.LAYERSHUFFLE_POSITION), List.of(Variant.LAYERSHUFFLE), 128, 0, false, ALL_METHODS, 2,
-                List.of(2), 256);
+                List.of(2), 256, new SearchSettings(List.of(1, 2), 12, 60, 256, 6, 2));
     }
 
     /**
@@ -235,14 +270,18 @@ public record ExperimentSettings(String preset, ModelConfig model, int baseEpoch
      * Hugging Face trainer of the authors' code does; three seeds per method fully measured, and 12 fine-tuned
      * models each of the baseline and LayerShuffle for the paper's merge experiment (100 merges, every slot from
      * a different model) and 12-model ensembles; the 3-, 6- and 9-block controls of Fig. 1b; 1 to 12 blocks
-     * kept; every diagnostic on 2,000 images. Fashion-MNIST (55,000 / 5,000 / 10,000).
+     * kept; every diagnostic on 2,000 images. Fashion-MNIST (55,000 / 5,000 / 10,000). Then, after the merges,
+     * the recipe search of issue 16 over each merge method's 12 models: budgets 3 and 6, at most 400 recipes or 15
+     * minutes per budget (population 40) on 2,000 validation images, measured on the test images beside the fixed
+     * policies (3 random rounds per model, 3 random merges); {@link CostEstimate} counts it apart.
      */
     public static ExperimentSettings standard() {
         ModelConfig model = fashionMnist().patchSize(7).width(64).depth(12).heads(4).mlpWidth(128).build();
         return new ExperimentSettings("standard", model, 15, 1e-3, 3, 1e-4, 128, 55_000, 5_000, 10_000, ALL_METHODS,
                 3, 3, List.of(1, 2, 3, 6, 9, 12), 100, 960, List.of(Variant.BASELINE, Variant.LAYERSHUFFLE,
                 Variant.LAYERSHUFFLE_POSITION), List.of(Variant.LAYERSHUFFLE), 250, 1e-4, true,
-                List.of(Variant.BASELINE, Variant.LAYERSHUFFLE), 12, List.of(3, 6, 9), 2000);
+                List.of(Variant.BASELINE, Variant.LAYERSHUFFLE), 12, List.of(3, 6, 9), 2000,
+                new SearchSettings(List.of(3, 6), 400, 900, 2000, 40, 3));
     }
 
     /**
@@ -258,8 +297,9 @@ public record ExperimentSettings(String preset, ModelConfig model, int baseEpoch
      * These settings' structure at another size: the same methods, merge methods, schedules and diagnostics,
      * with {@code model}'s depth: one merge model per slot (as 12 for 12), the keeps and control depths scaled
      * to the depth (1 and 2 kept where they fit), two seeds, one evaluation seed, 3 merges, 2 base epochs and 1
-     * fine-tuning epoch (at least 8 steps each: the batch is at most an eighth of the training images), and the
-     * data sizes given.
+     * fine-tuning epoch (at least 8 steps each: the batch is at most an eighth of the training images), the
+     * search's budgets scaled to the depth with at most 12 recipes or 60 s per budget (population 6, 2 rounds),
+     * and the data sizes given.
      *
      * @throws IllegalArgumentException as the canonical constructor
      */
@@ -276,12 +316,20 @@ public record ExperimentSettings(String preset, ModelConfig model, int baseEpoch
                 c.add(scaled);
             }
         }
+        java.util.TreeSet<Integer> budgets = new java.util.TreeSet<>();
+        for (int v : search.budgets()) {
+            budgets.add(Math.max(1, Math.min(d, (int) Math.round((double) v * d / model.depth()))));
+        }
+        SearchSettings tinySearch = new SearchSettings(List.copyOf(budgets), Math.min(search.evaluations(), 12),
+                Math.min(search.seconds(), 60), Math.min(search.images(), validation),
+                Math.min(search.population(), 6), Math.min(search.rounds(), 2));
         int newSeeds = Math.min(seeds, 2);
         return new ExperimentSettings(name, newModel, Math.min(baseEpochs, 2), baseLearningRate * 2, 1,
                 fineTuneLearningRate * 10, Math.max(1, Math.min(batchSize, train / 8)), train, validation, test, methods, newSeeds, 1,
                 List.copyOf(k), 3, Math.min(probeImages, test), probeMethods, ortMethods,
                 Math.min(evalBatchSize, 128), baseWeightDecay, fineTuneLinearDecay, mergeMethods,
-                Math.max(newSeeds, mergeMethods.isEmpty() ? newSeeds : d), List.copyOf(c), Math.min(diagnosticImages, test));
+                Math.max(newSeeds, mergeMethods.isEmpty() ? newSeeds : d), List.copyOf(c), Math.min(diagnosticImages, test),
+                tinySearch);
     }
 
     /**
@@ -310,7 +358,15 @@ public record ExperimentSettings(String preset, ModelConfig model, int baseEpoch
         return new ExperimentSettings(preset, newModel, baseEpochs, baseLearningRate, fineTuneEpochs,
                 fineTuneLearningRate, batchSize, trainImages, validationImages, testImages, methods, seeds, evalSeeds,
                 keeps, merges, probeImages, probeMethods, ortMethods, evalBatchSize, baseWeightDecay,
-                fineTuneLinearDecay, mergeMethods, mergeModels, controlDepths, diagnosticImages);
+                fineTuneLinearDecay, mergeMethods, mergeModels, controlDepths, diagnosticImages, search);
+    }
+
+    /** The same settings with another recipe search ({@link SearchSettings#none()} for none). */
+    public ExperimentSettings withSearch(SearchSettings newSearch) {
+        return new ExperimentSettings(preset, model, baseEpochs, baseLearningRate, fineTuneEpochs,
+                fineTuneLearningRate, batchSize, trainImages, validationImages, testImages, methods, seeds, evalSeeds,
+                keeps, merges, probeImages, probeMethods, ortMethods, evalBatchSize, baseWeightDecay,
+                fineTuneLinearDecay, mergeMethods, mergeModels, controlDepths, diagnosticImages, newSearch);
     }
 
     /** The same settings with other data sizes. */
@@ -318,7 +374,7 @@ public record ExperimentSettings(String preset, ModelConfig model, int baseEpoch
         return new ExperimentSettings(preset, model, baseEpochs, baseLearningRate, fineTuneEpochs,
                 fineTuneLearningRate, batchSize, train, validation, test, methods, seeds, evalSeeds, keeps, merges,
                 probeImages, probeMethods, ortMethods, evalBatchSize, baseWeightDecay, fineTuneLinearDecay,
-                mergeMethods, mergeModels, controlDepths, diagnosticImages);
+                mergeMethods, mergeModels, controlDepths, diagnosticImages, search);
     }
 
     /** The same settings with other epochs for the base and the fine-tuning runs. */
@@ -326,7 +382,7 @@ public record ExperimentSettings(String preset, ModelConfig model, int baseEpoch
         return new ExperimentSettings(preset, model, base, baseLearningRate, fineTune, fineTuneLearningRate,
                 batchSize, trainImages, validationImages, testImages, methods, seeds, evalSeeds, keeps, merges,
                 probeImages, probeMethods, ortMethods, evalBatchSize, baseWeightDecay, fineTuneLinearDecay,
-                mergeMethods, mergeModels, controlDepths, diagnosticImages);
+                mergeMethods, mergeModels, controlDepths, diagnosticImages, search);
     }
 
     /**
@@ -338,44 +394,11 @@ public record ExperimentSettings(String preset, ModelConfig model, int baseEpoch
                 fineTuneLearningRate, batchSize, trainImages, validationImages, testImages, methods, newSeeds,
                 evalSeeds, keeps, merges, probeImages, probeMethods, ortMethods, evalBatchSize, baseWeightDecay,
                 fineTuneLinearDecay, mergeMethods, mergeModels == seeds ? newSeeds : Math.max(mergeModels, newSeeds),
-                controlDepths, diagnosticImages);
+                controlDepths, diagnosticImages, search);
     }
 
     /** The settings as JSON; a resumed run must find the same JSON in its state file. */
     public ObjectNode toJson() {
-        JsonNodeFactory f = JsonNodeFactory.instance;
-        ObjectNode n = f.objectNode();
-        n.put("preset", preset);
-        n.set("model", model.toJsonNode());
-        n.put("baseEpochs", baseEpochs);
-        n.put("baseLearningRate", baseLearningRate);
-        n.put("fineTuneEpochs", fineTuneEpochs);
-        n.put("fineTuneLearningRate", fineTuneLearningRate);
-        n.put("batchSize", batchSize);
-        n.put("trainImages", trainImages);
-        n.put("validationImages", validationImages);
-        n.put("testImages", testImages);
-        ArrayNode m = n.putArray("methods");
-        methods.forEach(v -> m.add(v.id()));
-        n.put("seeds", seeds);
-        n.put("evalSeeds", evalSeeds);
-        ArrayNode k = n.putArray("keeps");
-        keeps.forEach(k::add);
-        n.put("merges", merges);
-        n.put("probeImages", probeImages);
-        ArrayNode p = n.putArray("probeMethods");
-        probeMethods.forEach(v -> p.add(v.id()));
-        ArrayNode o = n.putArray("ortMethods");
-        ortMethods.forEach(v -> o.add(v.id()));
-        n.put("evalBatchSize", evalBatchSize);
-        n.put("baseWeightDecay", baseWeightDecay);
-        n.put("fineTuneLinearDecay", fineTuneLinearDecay);
-        ArrayNode mm = n.putArray("mergeMethods");
-        mergeMethods.forEach(v -> mm.add(v.id()));
-        n.put("mergeModels", mergeModels);
-        ArrayNode c = n.putArray("controlDepths");
-        controlDepths.forEach(c::add);
-        n.put("diagnosticImages", diagnosticImages);
-        return n;
+        return SettingsJson.of(this);
     }
 }

@@ -24,7 +24,8 @@ import java.util.Set;
  * {@code <name>.top5} ({@link #top5(String)}). The diagnostics: {@code update_ratio.slot<i>},
  * {@value #UPDATE_RATIO_MEAN}, {@value #STEM_PROBE}, {@value #STEM_PROBE_CHANCE}, {@code divergence.block<i>},
  * {@value #DIVERGENCE_MEAN}, {@value #DISAGREEMENT}, {@value #POSITION_WITHIN_ONE}, and under the baseline the
- * Fig. 1b controls {@code control<k>.sequential}.
+ * Fig. 1b controls {@code control<k>.sequential}; the recipe search's {@code search.k<k>.<suffix>}
+ * ({@link #search(int, String)}).
  *
  * <pre>{@code
  * Optional<Stat> arbitrary = measurements.stat(Variant.LAYERSHUFFLE, Measurements.ARBITRARY);
@@ -66,6 +67,21 @@ public final class Measurements {
     /** LayerShuffle-predict: share of (image, slot) pairs predicted within one slot, random order. */
     public static final String POSITION_WITHIN_ONE = "position_within1.arbitrary";
 
+    /** Search metric suffix: the searched recipe's validation accuracy (what the search optimised). */
+    public static final String SEARCH_VALIDATION = "validation";
+    /** Search metric suffix: the searched recipe's test accuracy. */
+    public static final String SEARCH_TEST = "test";
+    /** Search metric suffix: {@code sequential().keep(k)} on test, one value per model. */
+    public static final String SEARCH_SEQUENTIAL_KEEP = "sequential_keep";
+    /** Search metric suffix: {@code random().keep(k)} on test, one value per model and seed. */
+    public static final String SEARCH_RANDOM_KEEP = "random_keep";
+    /** Search metric suffix: random merges of k blocks on test, one value per merge. */
+    public static final String SEARCH_RANDOM_MERGE = "random_merge";
+    /** Search metric suffix: the searched recipe's median latency on one image, in ms (not an accuracy). */
+    public static final String SEARCH_LATENCY_MS = "latency_ms";
+    /** Search metric suffix: model 1's {@code sequential().keep(k)} latency on one image, in ms. */
+    public static final String SEARCH_SEQUENTIAL_LATENCY_MS = "sequential_keep_latency_ms";
+
     private final Map<Variant, Map<String, List<Double>>> values = new LinkedHashMap<>();
 
     /** The name of the pruning metric keeping {@code k} blocks, sequential or shuffled. */
@@ -76,6 +92,14 @@ public final class Measurements {
     /** The top-5 twin of a top-1 accuracy's name. */
     public static String top5(String metric) {
         return metric + ".top5";
+    }
+
+    /**
+     * A metric of the recipe search for {@code budget} blocks, e.g. {@code search.k3.test}; {@code suffix} is one
+     * of the {@code SEARCH_*} constants. Every row runs on model 1's stem and head.
+     */
+    public static String search(int budget, String suffix) {
+        return "search.k" + budget + "." + suffix;
     }
 
     /** The update ratio of slot {@code slot}. */

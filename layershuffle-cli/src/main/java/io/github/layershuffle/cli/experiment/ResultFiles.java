@@ -24,6 +24,7 @@ final class ResultFiles {
         Map<String, List<Double>> epochSeconds = new LinkedHashMap<>();
         Map<String, List<Double>> curves = new LinkedHashMap<>();
         Map<Variant, SlotConfusion> confusions = new LinkedHashMap<>();
+        Map<Variant, ExperimentResult.SearchRun> searches = new LinkedHashMap<>();
         for (String unit : unitNames) {
             Optional<ObjectNode> read = dir.readResult(unit);
             if (read.isEmpty()) {
@@ -47,6 +48,9 @@ final class ResultFiles {
             }
             // the Fig. 1b controls are baselines of fewer blocks; their metrics are named control<k>.*
             Variant method = rest.startsWith("control-") ? Variant.BASELINE : method(rest);
+            if (kind.equals("search")) {
+                searches.put(method, searchRun(r));
+            }
             JsonNode confusion = r.get("slotConfusion");
             if (confusion != null) {
                 long[][] counts = new long[confusion.size()][confusion.size()];
@@ -77,7 +81,22 @@ final class ResultFiles {
             }
         }
         return new ExperimentResult(settings, dir.root(), measurements, plots, times, pending, epochSeconds,
-                dir.invocations(), curves, confusions);
+                dir.invocations(), curves, confusions, searches);
+    }
+
+    private static ExperimentResult.SearchRun searchRun(JsonNode r) {
+        List<ExperimentResult.SearchBudget> budgets = new ArrayList<>();
+        for (JsonNode b : r.path("budgets")) {
+            List<ExperimentResult.Slot> recipe = new ArrayList<>();
+            b.path("recipe").forEach(s -> recipe.add(new ExperimentResult.Slot(s.path("seed").asInt(),
+                    s.path("block").asInt())));
+            budgets.add(new ExperimentResult.SearchBudget(b.path("budget").asInt(), recipe,
+                    b.path("evaluations").asLong(), b.path("generations").asLong(),
+                    b.path("searchSeconds").asDouble(Double.NaN), b.path("stoppedBy").asText()));
+        }
+        return new ExperimentResult.SearchRun(r.path("models").asInt(), r.path("stemAndHead").asText(),
+                r.path("validationImages").asInt(), r.path("testImages").asInt(), r.path("finished").asText(),
+                budgets);
     }
 
     /** The method of {@code layershuffle-position-s2} or {@code layershuffle-position}. */

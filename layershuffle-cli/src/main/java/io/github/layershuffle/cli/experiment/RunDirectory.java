@@ -13,7 +13,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The layout of an experiment's run directory and its atomic JSON files. A unit of work (a training or an
@@ -25,11 +29,13 @@ import java.util.Optional;
  * base/                      the sequential base model's training run (best.safetensors, ...)
  * train/&lt;method&gt;-s&lt;seed&gt;/    each fine-tuning run
  * train/control-d&lt;k&gt;/       each Fig. 1b control (the base's first k blocks, refined)
- * exports/&lt;method&gt;-s&lt;seed&gt;/  ONNX exports of the ORT methods
+ * exports/&lt;method&gt;-s&lt;seed&gt;/  ONNX exports of the ORT methods, and of the searched methods' models
+ * search/&lt;method&gt;/          each recipe search's recipes (recipe-k03.yaml, ...), summary.json, search.md, search.png
  * results/&lt;unit&gt;.json        each finished unit's result
  * </pre>
  */
 final class RunDirectory {
+    private static final Logger LOG = LoggerFactory.getLogger(RunDirectory.class);
     static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
     /** The invocation's field for its {@link SpeedProbe} rate, GFLOP/s; absent in states written before it. */
     static final String PROBE_FIELD = "probeGflopsPerSecond";
@@ -61,6 +67,11 @@ final class RunDirectory {
         return root.resolve("exports").resolve(name(method, seed));
     }
 
+    /** The files of the recipe search over {@code method}'s models. */
+    Path search(Variant method) {
+        return root.resolve("search").resolve(method.id());
+    }
+
     Path result(String unit) {
         return root.resolve("results").resolve(unit + ".json");
     }
@@ -70,8 +81,8 @@ final class RunDirectory {
     }
 
     /** The invocations recorded in the state file that ran at least one unit. */
-    java.util.List<ExperimentResult.Invocation> invocations() {
-        java.util.List<ExperimentResult.Invocation> out = new java.util.ArrayList<>();
+    List<ExperimentResult.Invocation> invocations() {
+        List<ExperimentResult.Invocation> out = new ArrayList<>();
         if (!Files.isRegularFile(state())) {
             return out;
         }
@@ -107,16 +118,31 @@ final class RunDirectory {
     /**
      * Checks the settings against the state file (refusing a directory made with other settings) and
      * records that a new invocation started, with its speed probe's rate unless that is {@code NaN}; returns the
-     * state to update.
+     * state to update. A field of {@code addedFields} that the stored settings lack takes its value from
+     * {@code settings} (see {@link ExperimentSettings#ADDED_FIELDS}); the invocation records which ones did.
      */
-    ObjectNode openState(ObjectNode settings, String command, double probeGflops) {
+    ObjectNode openState(ObjectNode settings, String command, List<String> addedFields, double probeGflops) {
         ObjectNode state;
+        List<String> completed = new ArrayList<>();
         if (Files.isRegularFile(state())) {
             state = (ObjectNode) read(state());
             JsonNode before = state.get("settings");
+            if (before instanceof ObjectNode stored) {
+                ObjectNode filled = stored.deepCopy();
+                for (String f : addedFields) {
+                    if (!filled.has(f) && settings.has(f)) {
+                        filled.set(f, settings.get(f));
+                        completed.add(f);
+                    }
+                }
+                before = filled;
+            }
             if (before != null && !before.equals(settings)) {
                 throw new LayerShuffleException("run directory " + root + " was made with other settings: "
                         + difference(before, settings) + "; use another --dir, or delete it to start over");
+            }
+            if (!completed.isEmpty()) {
+                LOG.info("{} predates the settings {}; they take this run's values", state(), completed);
             }
         } else {
             state = JSON.createObjectNode();
@@ -135,6 +161,10 @@ final class RunDirectory {
                 + (djl == null ? "" : "ai.djl.pytorch.num_threads=" + djl).strip());
         if (!Double.isNaN(probeGflops)) {
             now.put(PROBE_FIELD, probeGflops);
+        }
+        if (!completed.isEmpty()) {
+            ArrayNode added = now.putArray("settingsAdded");
+            completed.forEach(added::add);
         }
         now.putArray("unitsRun");
         now.putArray("unitsSkipped");
@@ -167,7 +197,12 @@ final class RunDirectory {
         before.fieldNames().forEachRemaining(f -> {
             if (!before.get(f).equals(now.get(f))) {
                 b.append(b.isEmpty() ? "" : ", ").append(f).append(" was ").append(before.get(f)).append(", now ")
-                        .append(now.get(f));
+                        .append(now.has(f) ? now.get(f).toString() : "absent");
+            }
+        });
+        now.fieldNames().forEachRemaining(f -> {
+            if (!before.has(f)) {
+                b.append(b.isEmpty() ? "" : ", ").append(f).append(" was absent, now ").append(now.get(f));
             }
         });
         return b.isEmpty() ? "fields differ" : b.toString();

@@ -26,7 +26,7 @@ import java.util.Optional;
 import java.util.function.Function;
 
 /**
- * Writes an experiment's report: a Markdown file with every table (each naming the command, machine and date,
+ * Writes an experiment's report: a Markdown file with every table (the recipe search's too) (each naming the command, machine and date,
  * with the paper's ImageNet figures beside ours and generated sentences where they disagree), PNG figures in
  * {@code figures/} next to it, and {@code results/summary.json} ({@code method -> metric -> {mean, std, n}}).
  *
@@ -79,6 +79,7 @@ public final class ResultsReport {
             Charts.probe(e.getValue(), e.getKey(), s.model().depth(), png);
             written.add(png);
         }
+        written.addAll(SearchSection.figures(result, figures));
         Path summary = summaryFile(report);
         try {
             atomic(summary, JSON.writeValueAsBytes(result.measurements().toJson()));
@@ -230,6 +231,8 @@ public final class ResultsReport {
         findings.mergesAndProbe().forEach(f -> b.append("- ").append(f).append("\n"));
         b.append("\n");
         DiagnosticsSection.append(b, r, provenance, image(base, files, "curves.png", "validation accuracy per epoch"));
+        SearchSection.append(b, r, provenance, name -> image(base, files, name, "searched recipes vs fixed policies, "
+                + "by blocks and by latency"));
         timing(b, r);
         b.append("## Reproduce\n\n```\n").append(String.join("\n", runCommands.isEmpty() ? List.of(command)
                 : runCommands)).append("\n```\n\nRerunning resumes: finished units (a "

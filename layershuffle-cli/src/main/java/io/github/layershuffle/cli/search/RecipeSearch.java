@@ -30,7 +30,8 @@ import java.util.stream.IntStream;
  * The population starts with every export's blocks in order ({@code sequential().keep(k)}), every export's
  * blocks in a random order ({@code random().keep(k)}) and random recipes. Single-point crossover keeps the
  * first blocks of a parent, which the {@link RecipeEvaluator}'s prefix cache then does not run again; a mutation
- * replaces a block, a swap changes the order. Without repeats no block appears twice in a recipe (a constraint
+ * replaces a block, a swap changes the order (uniformly over the slots, or more often late ones with
+ * {@link Builder#optTailBias(boolean)}). Without repeats no block appears twice in a recipe (a constraint
  * repairs a child that has one). The search for a budget stops after the generation in which it reached its
  * evaluation or time budget. Given the seed, the whole search is reproducible: Jenetics draws from a generator
  * made from it, and every fitness runs on the calling thread.
@@ -50,6 +51,7 @@ public final class RecipeSearch {
     private final long maxEvaluations;
     private final Duration maxTime;
     private final long seed;
+    private final boolean tailBias;
     private final SearchListener listener;
     private final List<BlockRef> genes = new ArrayList<>();
 
@@ -61,6 +63,7 @@ public final class RecipeSearch {
         this.maxEvaluations = b.maxEvaluations;
         this.maxTime = b.maxTime;
         this.seed = b.seed;
+        this.tailBias = b.tailBias;
         this.listener = b.listener;
         for (int s = 0; s < evaluator.exports().size(); s++) {
             for (int k = 0; k < evaluator.blockCount(s); k++) {
@@ -107,7 +110,9 @@ public final class RecipeSearch {
                 .populationSize(population)
                 .executor(Runnable::run)
                 .selector(new TournamentSelector<>(3))
-                .alterers(new SinglePointCrossover<>(0.3), new Mutator<>(0.15), new SwapMutator<>(0.15));
+                .alterers(new SinglePointCrossover<>(0.3),
+                        tailBias ? new TailBiasedMutator(0.15, false) : new Mutator<IntegerGene, Double>(0.15),
+                        tailBias ? new TailBiasedMutator(0.15, true) : new SwapMutator<IntegerGene, Double>(0.15));
         if (!repeats) {
             b.constraint(Constraint.of(p -> distinct(p.genotype()), RecipeSearch::repair));
         }
@@ -219,6 +224,7 @@ public final class RecipeSearch {
         private long maxEvaluations = 500;
         private Duration maxTime;
         private long seed;
+        private boolean tailBias;
         private SearchListener listener = SearchListener.NONE;
 
         private Builder() {
@@ -291,6 +297,16 @@ public final class RecipeSearch {
         /** The seed of the search's random choices (default 0). */
         public Builder optSeed(long seed) {
             this.seed = seed;
+            return this;
+        }
+
+        /**
+         * Whether the mutations change late slots more often than early ones ({@link TailBiasedMutator}), so that
+         * children share longer prefixes with their parents and the prefix cache saves more (default false:
+         * Jenetics' uniform {@code Mutator} and {@code SwapMutator}).
+         */
+        public Builder optTailBias(boolean tailBias) {
+            this.tailBias = tailBias;
             return this;
         }
 

@@ -32,6 +32,48 @@ final class ReportChecks {
         assertThat(checked).as("cells compared").isGreaterThan(3 * methods.size());
     }
 
+    /**
+     * Checks the search table: every accuracy cell against the summary's entry, and the best fixed policy and the
+     * margin recomputed from the summary's means. Returns the rows checked.
+     */
+    static int assertSearchTableMatchesSummary(String md, JsonNode summary) {
+        List<String> lines = Arrays.asList(md.split("\n"));
+        int start = -1;
+        for (int i = 0; i < lines.size(); i++) {
+            if (lines.get(i).startsWith("| method | blocks | searched, validation | searched, test |")) {
+                start = i;
+                break;
+            }
+        }
+        assertThat(start).as("search table").isNotNegative();
+        int rows = 0;
+        for (int i = start + 2; i < lines.size() && lines.get(i).startsWith("|"); i++) {
+            List<String> cells = new ArrayList<>(Arrays.stream(lines.get(i).split("\\|")).map(String::strip).toList());
+            cells.remove(0);
+            Variant v = Variant.fromId(cells.get(0));
+            int k = Integer.parseInt(cells.get(1));
+            List<String> suffixes = List.of(Measurements.SEARCH_VALIDATION, Measurements.SEARCH_TEST,
+                    Measurements.SEARCH_SEQUENTIAL_KEEP, Measurements.SEARCH_RANDOM_KEEP, Measurements.SEARCH_RANDOM_MERGE);
+            for (int c = 0; c < suffixes.size(); c++) {
+                String metric = Measurements.search(k, suffixes.get(c));
+                assertThat(cells.get(c + 2)).as(v.id() + " " + metric).isEqualTo(expected(summary, v, metric));
+            }
+            double seq = summary.path(v.id()).path(Measurements.search(k, Measurements.SEARCH_SEQUENTIAL_KEEP))
+                    .path("mean").asDouble(Double.NaN);
+            double rnd = summary.path(v.id()).path(Measurements.search(k, Measurements.SEARCH_RANDOM_KEEP))
+                    .path("mean").asDouble(Double.NaN);
+            double best = Math.max(seq, rnd);
+            double test = summary.path(v.id()).path(Measurements.search(k, Measurements.SEARCH_TEST)).path("mean")
+                    .asDouble();
+            assertThat(cells.get(7)).as(v.id() + " k=" + k + " best fixed")
+                    .isEqualTo(String.format(Locale.ROOT, "%.2f", 100 * best));
+            assertThat(cells.get(8)).as(v.id() + " k=" + k + " margin")
+                    .isEqualTo(String.format(Locale.ROOT, "%+.2f", 100 * (test - best)));
+            rows++;
+        }
+        return rows;
+    }
+
     private static int table(String md, JsonNode summary, List<Variant> methods, String header,
                              java.util.function.Function<Variant, List<String>> columns) {
         List<String> lines = Arrays.asList(md.split("\n"));

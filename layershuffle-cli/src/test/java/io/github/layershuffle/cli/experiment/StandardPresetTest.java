@@ -63,6 +63,10 @@ class StandardPresetTest {
         double minutes = CostEstimate.seconds(ExperimentSettings.standard()).orElseThrow() / 60;
         assertThat(minutes).isBetween(60.0, 150.0);
         assertThat(CostEstimate.seconds(ExperimentSettings.paper())).isEmpty();
+        // the search, counted apart: 2 methods x (k=3, k=6) x 400 recipes on 2,000 images, then 10,000 test images
+        double search = CostEstimate.searchSeconds(ExperimentSettings.standard()).orElseThrow() / 60;
+        assertThat(search).isBetween(5.0, 30.0);
+        assertThat(CostEstimate.searchSeconds(ExperimentSettings.small()).orElseThrow()).isZero();
     }
 
     /** standard's structure (12 models per slot, controls, schedules, diagnostics) on a 4-block model. */
@@ -80,7 +84,12 @@ class StandardPresetTest {
                 .setDirectory(tmp.resolve("run")).optCommand("test twin").build();
         assertThat(experiment.unitNames()).contains("train-layershuffle-s4", "train-baseline-s4", "train-control-d2",
                 "eval-control-d3", "merge-baseline", "merge-layershuffle", "divergence-layerdrop",
-                "diagnose-layershuffle-predict-s2").doesNotContain("train-layerdrop-s3", "merge-layerdrop");
+                "diagnose-layershuffle-predict-s2", "search-baseline", "search-layershuffle")
+                .doesNotContain("train-layerdrop-s3", "merge-layerdrop", "search-layerdrop");
+        assertThat(experiment.unitNames().subList(experiment.unitNames().size() - 2, experiment.unitNames().size()))
+                .as("the search runs last, so older runs resume in their order")
+                .containsExactly("search-baseline", "search-layershuffle");
+        assertThat(twin.search().budgets()).containsExactly(1, 2);
         ExperimentResult result = experiment.run();
         assertThat(result.isComplete()).isTrue();
         JsonNode merge = new ObjectMapper().readTree(tmp.resolve("run/results/merge-layershuffle.json").toFile());
@@ -93,6 +102,20 @@ class StandardPresetTest {
         assertThat(m.values(Variant.BASELINE, Measurements.DISAGREEMENT)).as("pairs of 4 models").hasSize(6);
         assertThat(m.values(Variant.BASELINE, Measurements.control(2))).hasSize(1);
         assertThat(m.values(Variant.BASELINE, Measurements.DIVERGENCE_MEAN)).allSatisfy(d -> assertThat(d).isPositive());
+        // the search: one recipe per budget, the fixed policies of all 4 models on model 1's stem and head
+        ExperimentResult.SearchRun search = result.searches().get(Variant.LAYERSHUFFLE);
+        assertThat(search.models()).isEqualTo(4);
+        assertThat(search.stemAndHead()).endsWith("layershuffle-s1");
+        assertThat(search.budgets()).extracting(ExperimentResult.SearchBudget::budget).containsExactly(1, 2);
+        assertThat(search.budgets().get(1).recipe()).hasSize(2).doesNotHaveDuplicates();
+        assertThat(search.budgets().get(0).evaluations()).isBetween(1L, 16L); // 4 models x 4 blocks
+        assertThat(m.values(Variant.LAYERSHUFFLE, Measurements.search(2, Measurements.SEARCH_SEQUENTIAL_KEEP))).hasSize(4);
+        assertThat(m.values(Variant.LAYERSHUFFLE, Measurements.search(2, Measurements.SEARCH_RANDOM_KEEP))).hasSize(8);
+        assertThat(m.values(Variant.BASELINE, Measurements.search(1, Measurements.SEARCH_RANDOM_MERGE))).hasSize(2);
+        assertThat(m.values(Variant.BASELINE, Measurements.search(2, Measurements.SEARCH_TEST)))
+                .singleElement().satisfies(a -> assertThat(a).isBetween(0.0, 1.0));
+        assertThat(tmp.resolve("run/search/layershuffle/recipe-k02.yaml")).isRegularFile();
+        assertThat(tmp.resolve("run/exports/baseline-s4/manifest.json")).as("every merge model exported").isRegularFile();
 
         Path report = tmp.resolve("docs/RESULTS.md");
         ResultsReport.write(result, report, "layershuffle experiment --preset standard-twin", MachineInfo.current());
@@ -101,5 +124,9 @@ class StandardPresetTest {
                 "## Why we differ from the paper", "Fine-tuning length", "falling linearly to 0");
         JsonNode summary = new ObjectMapper().readTree(ResultsReport.summaryFile(report).toFile());
         ReportChecks.assertTablesMatchSummary(md, summary, ExperimentSettings.ALL_METHODS);
+        assertThat(md).contains("## Search: the best recipe of k blocks", "never saw", "stem and head of model 1",
+                "figures/search-layershuffle.png");
+        assertThat(ReportChecks.assertSearchTableMatchesSummary(md, summary)).as("2 methods x 2 budgets").isEqualTo(4);
+        assertThat(tmp.resolve("docs/figures/search-baseline.png")).isRegularFile();
     }
 }

@@ -134,7 +134,7 @@ class RecipeSearchTest {
     }
 
     @ParameterizedTest
-    @EnumSource(value = Variant.class, names = {"BASELINE", "LAYERSHUFFLE_POSITION"})
+    @EnumSource(value = Variant.class, names = {"BASELINE", "LAYERSHUFFLE_POSITION", "LAYERSHUFFLE_PREDICT"})
     void cachedLogitsAreExactlyTheComposedModelsLogits(Variant variant) {
         List<Path> exports = family(variant);
         ModelConfig c = TestModels.tiny(variant);
@@ -230,5 +230,38 @@ class RecipeSearchTest {
         assertThat(s.uncachedSeconds()).isPositive();
         assertThatThrownBy(() -> SearchBenchmark.uncached(exports, data, options(), 3, 8, false, 2, 10_000, clock))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("fewer than 10000");
+    }
+
+    /**
+     * Regression (issue 16's "noticed"): the fixed policies ran each export with its own stem and head while the
+     * searched recipe and the merges ran on the first export's; now every row runs on the first export's.
+     */
+    @Test
+    void everyRowOfTheComparisonRunsOnTheFirstExportsStemAndHead() {
+        List<Path> exports = family(Variant.BASELINE);
+        ModelConfig c = TestModels.tiny(Variant.BASELINE);
+        ImageDataset data = labelledByTarget(exports, c);
+        List<BlockRef> firstThreeOfExport2 = List.of(new BlockRef(2, 0), new BlockRef(2, 1), new BlockRef(2, 2));
+        try (RecipeEvaluator eval = RecipeEvaluator.open(exports, data, options())) {
+            SearchResult found = new SearchResult(3, TARGET, eval.evaluate(TARGET), 1, 1, 0, List.of(1.0));
+            SearchComparison row = SearchComparison.measure(List.of(found), eval, data,
+                    RecipeEvaluator.Options.defaults().runtime(), 1, 0, BATCH,
+                    io.github.layershuffle.train.eval.EvaluationListener.NONE).get(0);
+            assertThat(row.test()).isEqualTo(1.0);
+            assertThat(row.sequential()).hasSize(3);
+            assertThat(row.random()).hasSize(3);
+            double onFirstStem = eval.evaluate(firstThreeOfExport2).accuracy();
+            assertThat(row.sequential().get(2)).isEqualTo(onFirstStem);
+            try (LayerShuffleModel own = LayerShuffleModel.load(exports.get(2))) {
+                double ownStem = io.github.layershuffle.cli.experiment.OrtEvaluation.evaluate(own, data,
+                        io.github.layershuffle.api.ExecutionPolicy.sequential().keep(3), 0, BATCH,
+                        io.github.layershuffle.train.eval.EvaluationListener.NONE).top1();
+                assertThat(ownStem).as("export 2's own stem and head give other numbers").isNotEqualTo(onFirstStem);
+            }
+            assertThat(row.bestFixed()).isEqualTo(Math.max(row.sequentialStat().orElseThrow().mean(),
+                    row.randomStat().orElseThrow().mean()));
+            assertThat(row.latencyMs()).isPositive();
+            assertThat(row.fixedLatencyMs()).isPositive();
+        }
     }
 }
