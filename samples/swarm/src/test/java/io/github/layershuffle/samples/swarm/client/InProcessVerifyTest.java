@@ -2,7 +2,6 @@ package io.github.layershuffle.samples.swarm.client;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.assertj.core.api.Assertions.within;
 
 import io.github.layershuffle.api.ExecutionPlan;
 import io.github.layershuffle.api.LayerShuffleException;
@@ -70,20 +69,13 @@ class InProcessVerifyTest {
     }
 
     private static SwarmResult classify(SwarmClient c, int seed, ExecutionPlan plan) {
-        return c.classify(TinySwarm.pixels(CONFIG, 1, seed), TinySwarm.shape(CONFIG, 1), plan);
+        return TinySwarm.classify(c, CONFIG, seed, plan);
     }
 
     private static void assertMatchesLocal(SwarmResult r, int seed) {
-        float[][] expected = local.predict(TinySwarm.nested(TinySwarm.pixels(CONFIG, 1, seed), CONFIG, 1), r.ran())
-                .logits();
-        for (int k = 0; k < CONFIG.classes(); k++) {
-            assertThat(r.logits()[0][k]).as("class %d under %s", k, r.ran()).isCloseTo(expected[0][k], within(1e-4f));
-        }
+        TinySwarm.assertMatchesLocal(local, CONFIG, r, TinySwarm.pixels(CONFIG, 1, seed), 1);
     }
 
-    private static boolean banned(SwarmClient c, BlockServer s) {
-        return c.servers().stream().filter(st -> st.name().equals(s.name())).findFirst().orElseThrow().banned();
-    }
 
     @Test
     void aSpotCheckInProcessCatchesTheOnlyHostOfABlockLyingAndUsesTheRecompute() {
@@ -102,7 +94,7 @@ class InProcessVerifyTest {
                 assertThat(m.agreeing()).containsExactly(Hop.IN_PROCESS);
                 assertThat(m.maxDifference()).isGreaterThan(SwarmClient.DEFAULT_TOLERANCE);
             });
-            assertThat(banned(c, liar)).isTrue();
+            assertThat(TinySwarm.banned(c, liar)).isTrue();
             // block 0 ran in process; the banned liar was the only host of blocks 1 and 2
             assertThat(r.ran().blocks()).containsExactly(0);
             assertThat(r.blockServers()).containsExactly(Hop.IN_PROCESS);
@@ -122,7 +114,7 @@ class InProcessVerifyTest {
         assertThat(lies.get()).isEqualTo(3);
         assertThat(r.mismatches()).isEmpty();
         assertThat(r.unverifiedHops()).isEqualTo(5);
-        assertThat(banned(c, liar)).isFalse();
+        assertThat(TinySwarm.banned(c, liar)).isFalse();
     }
 
     @Test
@@ -138,8 +130,8 @@ class InProcessVerifyTest {
             assertThat(m.disagreeing()).containsExactly(liar.name());
             assertThat(m.agreeing()).containsExactly(honest.name(), Hop.IN_PROCESS);
         });
-        assertThat(banned(c, liar)).isTrue();
-        assertThat(banned(c, honest)).isFalse();
+        assertThat(TinySwarm.banned(c, liar)).isTrue();
+        assertThat(TinySwarm.banned(c, honest)).isFalse();
         assertThat(r.ran().size()).isEqualTo(3);
         assertMatchesLocal(r, 2);
     }

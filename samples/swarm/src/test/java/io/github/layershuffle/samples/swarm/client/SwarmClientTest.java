@@ -2,7 +2,6 @@ package io.github.layershuffle.samples.swarm.client;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.assertj.core.api.Assertions.within;
 
 import io.github.layershuffle.api.ExecutionPlan;
 import io.github.layershuffle.api.ExecutionPolicy;
@@ -68,14 +67,7 @@ class SwarmClientTest {
 
     /** The logits of the local model under the plan the swarm reports as run. */
     private static void assertMatchesLocal(SwarmResult r, float[] pixels, int batch) {
-        float[][] expected = local.predict(TinySwarm.nested(pixels, CONFIG, batch), r.ran()).logits();
-        float[][] actual = r.logits();
-        for (int b = 0; b < batch; b++) {
-            for (int k = 0; k < CONFIG.classes(); k++) {
-                assertThat(actual[b][k]).as("image %d class %d under %s", b, k, r.ran())
-                        .isCloseTo(expected[b][k], within(1e-4f));
-            }
-        }
+        TinySwarm.assertMatchesLocal(local, CONFIG, r, pixels, batch);
     }
 
     @Test

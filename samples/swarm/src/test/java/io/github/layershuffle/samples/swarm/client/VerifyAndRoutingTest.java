@@ -2,7 +2,6 @@ package io.github.layershuffle.samples.swarm.client;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.assertj.core.api.Assertions.within;
 
 import io.github.layershuffle.api.ExecutionPlan;
 import io.github.layershuffle.api.ExecutionPolicy;
@@ -73,20 +72,13 @@ class VerifyAndRoutingTest {
     }
 
     private static SwarmResult classify(SwarmClient c, int seed, ExecutionPlan plan) {
-        return c.classify(TinySwarm.pixels(CONFIG, 1, seed), TinySwarm.shape(CONFIG, 1), plan);
+        return TinySwarm.classify(c, CONFIG, seed, plan);
     }
 
     private static void assertMatchesLocal(SwarmResult r, int seed) {
-        float[][] expected = local.predict(TinySwarm.nested(TinySwarm.pixels(CONFIG, 1, seed), CONFIG, 1), r.ran())
-                .logits();
-        for (int k = 0; k < CONFIG.classes(); k++) {
-            assertThat(r.logits()[0][k]).as("class %d under %s", k, r.ran()).isCloseTo(expected[0][k], within(1e-4f));
-        }
+        TinySwarm.assertMatchesLocal(local, CONFIG, r, TinySwarm.pixels(CONFIG, 1, seed), 1);
     }
 
-    private static boolean banned(SwarmClient c, BlockServer s) {
-        return c.servers().stream().filter(st -> st.name().equals(s.name())).findFirst().orElseThrow().banned();
-    }
 
     @Test
     void withoutVerificationALieOfTheRightShapeGoesUnnoticed() {
@@ -96,7 +88,7 @@ class VerifyAndRoutingTest {
         SwarmResult r = classify(c, 1, ExecutionPlan.of(3, 0, 1, 2));
         assertThat(lies.get()).isEqualTo(3);
         assertThat(r.mismatches()).isEmpty();
-        assertThat(banned(c, liar)).isFalse();
+        assertThat(TinySwarm.banned(c, liar)).isFalse();
     }
 
     @Test
@@ -121,7 +113,7 @@ class VerifyAndRoutingTest {
             assertThat(m.disagreeing()).containsExactly(liar.name());
             assertThat(m.agreeing()).hasSize(2).doesNotContain(liar.name());
             assertThat(m.maxDifference()).isGreaterThan(SwarmClient.DEFAULT_TOLERANCE);
-            assertThat(banned(c, liar)).as("lie %s", lie).isTrue();
+            assertThat(TinySwarm.banned(c, liar)).as("lie %s", lie).isTrue();
             int told = lies.get();
             for (int i = 0; i < 3; i++) {
                 SwarmResult r = classify(c, 100 + i, ExecutionPlan.of(3, 0, 1, 2));
@@ -145,7 +137,7 @@ class VerifyAndRoutingTest {
         SwarmResult r = classify(c, 7, ExecutionPlan.of(3, 1, 2, 0));
         assertThat(r.mismatches()).isNotEmpty().allSatisfy(m -> assertThat(m.disagreeing())
                 .containsExactly(liar.name()));
-        assertThat(banned(c, liar)).isTrue();
+        assertThat(TinySwarm.banned(c, liar)).isTrue();
         assertMatchesLocal(r, 7);
     }
 
@@ -166,7 +158,7 @@ class VerifyAndRoutingTest {
                         assertThat(m.maxDifference()).isGreaterThan(SwarmClient.DEFAULT_TOLERANCE);
                     });
                 });
-        assertThat(banned(c, a)).isFalse();
+        assertThat(TinySwarm.banned(c, a)).isFalse();
         SwarmClient strict = client(SwarmClient.builder().servers(TinySwarm.addresses(a, liar))
                 .optVerify(Verify.spot(1.0)).optFaultMode(FaultMode.SUBSTITUTE));
         assertThatThrownBy(() -> classify(strict, 2, ExecutionPlan.of(3, 0, 1, 2)))

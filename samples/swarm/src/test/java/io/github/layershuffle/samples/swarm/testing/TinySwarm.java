@@ -1,10 +1,17 @@
 package io.github.layershuffle.samples.swarm.testing;
 
 import io.github.layershuffle.api.ModelConfig;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import io.github.layershuffle.api.ExecutionPlan;
 import io.github.layershuffle.api.Variant;
+import io.github.layershuffle.onnx.runtime.LayerShuffleModel;
 import io.github.layershuffle.onnx.runtime.RuntimeOptions;
 import io.github.layershuffle.samples.swarm.cli.RandomExports;
 import io.github.layershuffle.samples.swarm.client.ServerAddress;
+import io.github.layershuffle.samples.swarm.client.SwarmClient;
+import io.github.layershuffle.samples.swarm.client.SwarmResult;
 import io.github.layershuffle.samples.swarm.server.BlockServer;
 import io.github.layershuffle.samples.swarm.server.Parts;
 import io.grpc.ServerInterceptor;
@@ -83,5 +90,28 @@ public final class TinySwarm {
             }
         }
         return out;
+    }
+
+    /** One image of seed {@code seed} classified by {@code c} under {@code plan}. */
+    public static SwarmResult classify(SwarmClient c, ModelConfig config, long seed, ExecutionPlan plan) {
+        return c.classify(pixels(config, 1, seed), shape(config, 1), plan);
+    }
+
+    /** Asserts that {@code r}'s logits are {@code local}'s for the same pixels and the blocks {@code r} ran. */
+    public static void assertMatchesLocal(LayerShuffleModel local, ModelConfig config, SwarmResult r, float[] pixels,
+            int batch) {
+        float[][] expected = local.predict(nested(pixels, config, batch), r.ran()).logits();
+        float[][] actual = r.logits();
+        for (int b = 0; b < batch; b++) {
+            for (int k = 0; k < config.classes(); k++) {
+                assertThat(actual[b][k]).as("image %d class %d under %s", b, k, r.ran())
+                        .isCloseTo(expected[b][k], within(1e-4f));
+            }
+        }
+    }
+
+    /** Whether {@code c} has banned server {@code s}. */
+    public static boolean banned(SwarmClient c, BlockServer s) {
+        return c.servers().stream().filter(st -> st.name().equals(s.name())).findFirst().orElseThrow().banned();
     }
 }
