@@ -131,6 +131,7 @@ public final class ResultsReport {
                 .append(" images, averaged over ").append(s.evalSeeds()).append(" evaluation seeds. The paper's numbers "
                         + "are ImageNet2012 with ViT-B/16 (top-1, 5 models), quoted from its text.\n\n");
         setup(b, r);
+        new AnswersSection(r).append(b);
 
         b.append("## Table 1: sequential vs arbitrary order\n\n").append(provenance).append("\n\n");
         boolean top5 = s.model().classes() >= 100;
