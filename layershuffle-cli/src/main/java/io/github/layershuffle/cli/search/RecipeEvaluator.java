@@ -20,7 +20,8 @@ import java.util.Objects;
  *
  * <p>Fast by caching, never by approximating: the stem's tokens are computed once per image; the tokens after
  * every prefix of blocks are kept in a {@link PrefixCache} bounded in bytes, so a candidate that begins with the
- * blocks of an earlier one resumes where that one was; and a recipe measured before is not run again. The
+ * blocks of an earlier one resumes where that one was; and a recipe measured before is not run again (so, with
+ * the memo on, the tokens after a whole recipe are not cached: only the same recipe would use them). The
  * logits are exactly those of {@link LayerShuffleModel#compose()} over the same blocks with the same batches.
  *
  * <pre>{@code
@@ -220,7 +221,9 @@ public final class RecipeEvaluator implements AutoCloseable {
         }
         int correct = 0;
         double loss = 0;
-        try (Tokens tokens = tokensAfter(recipe)) {
+        // with the memo, the tokens after the whole recipe are never needed again: a search's candidates of one
+        // budget all have its length, so only an identical recipe could resume from them, and the memo answers it
+        try (Tokens tokens = tokensAfter(recipe, !memoize)) {
             for (int b = 0; b < tokens.batches.length; b++) {
                 float[][] logits = base.head(tokens.batches[b]);
                 for (int i = 0; i < logits.length; i++) {
@@ -258,7 +261,7 @@ public final class RecipeEvaluator implements AutoCloseable {
      */
     public float[][] logits(List<BlockRef> recipe) {
         check(recipe);
-        try (Tokens tokens = tokensAfter(recipe)) {
+        try (Tokens tokens = tokensAfter(recipe, true)) {
             float[][] all = new float[labels.length][];
             for (int b = 0; b < tokens.batches.length; b++) {
                 float[][] logits = base.head(tokens.batches[b]);
@@ -278,8 +281,11 @@ public final class RecipeEvaluator implements AutoCloseable {
         }
     }
 
-    /** Runs the blocks of {@code recipe} that no cached prefix covers. */
-    private Tokens tokensAfter(List<BlockRef> recipe) {
+    /**
+     * Runs the blocks of {@code recipe} that no cached prefix covers, caching the tokens after each prefix, and
+     * after the whole recipe too if {@code cacheWhole}.
+     */
+    private Tokens tokensAfter(List<BlockRef> recipe, boolean cacheWhole) {
         int start = caching ? cache.longestPrefix(recipe) : 0;
         OnnxTensor[] tokens = start > 0 ? cache.get(recipe.subList(0, start)) : pixels == null ? stemTokens : stem();
         boolean owned = start == 0 && pixels != null; // whether we close tokens (neither cached stem nor prefix)
@@ -304,7 +310,8 @@ public final class RecipeEvaluator implements AutoCloseable {
                 closeAll(tokens);
             }
             tokens = next;
-            owned = !(caching && cache.put(recipe.subList(0, slot + 1), next));
+            boolean keep = caching && (cacheWhole || slot + 1 < recipe.size());
+            owned = !(keep && cache.put(recipe.subList(0, slot + 1), next));
         }
         return new Tokens(tokens, owned);
     }

@@ -165,6 +165,29 @@ class RecipeSearchTest {
     }
 
     @Test
+    void aMemoizedEvaluationCachesEveryPrefixButTheWholeRecipe() {
+        List<Path> exports = family(Variant.BASELINE);
+        ModelConfig c = TestModels.tiny(Variant.BASELINE);
+        float[] flat = TestModels.randomPixels(c, IMAGES, 11);
+        ImageDataset data = ImageDataset.of("random", flat, new int[IMAGES], c.channels(), c.imageSize(),
+                c.imageSize(), List.of("a", "b", "c", "d"));
+        BlockRef a = new BlockRef(0, 0);
+        BlockRef b = new BlockRef(1, 1);
+        try (RecipeEvaluator eval = RecipeEvaluator.open(exports, data, options())) {
+            eval.evaluate(List.of(a, b, new BlockRef(2, 2)));
+            long twoPrefixes = eval.cacheBytes();
+            assertThat(twoPrefixes).as("(a) and (a, b), not the whole recipe").isPositive();
+            eval.evaluate(List.of(a, b, new BlockRef(2, 0)));
+            assertThat(eval.blocksResumed()).as("the second resumes after (a, b)").isEqualTo(2);
+            assertThat(eval.blocksRun()).isEqualTo(3 + 1);
+            assertThat(eval.cacheBytes()).as("nothing new but a whole recipe").isEqualTo(twoPrefixes);
+            // logits() has no memo, so it keeps the tokens after the whole recipe too
+            eval.logits(List.of(a, b, new BlockRef(2, 2)));
+            assertThat(eval.cacheBytes()).isEqualTo(twoPrefixes / 2 * 3);
+        }
+    }
+
+    @Test
     void theSearchIsReproducibleFromItsSeed() {
         List<Path> exports = family(Variant.BASELINE);
         ModelConfig c = TestModels.tiny(Variant.BASELINE);
