@@ -8,7 +8,7 @@ import java.util.OptionalDouble;
 
 /**
  * How long an experiment takes on the 2-core machine the small preset was measured on, from the matrix-product
- * work of each unit ({@link ModelFlops}) and two rates calibrated on that measured run (docs/RESULTS.md, preset
+ * work of each unit ({@link ModelFlops}) and two rates calibrated on that measured run (docs/small/RESULTS.md, preset
  * {@code small}, {@code OMP_NUM_THREADS=1}):
  * <ul>
  *   <li>training: an epoch of 55,000 training images plus the 5,000-image validation pass took 51 s (base, mean
@@ -19,7 +19,7 @@ import java.util.OptionalDouble;
  *       2,839 s, i.e. {@value #EVAL_SECONDS_PER_GFLOP} s per GFLOP of forward work. Exports, ONNX Runtime
  *       sessions and probe fits are inside that rate, so it overstates a pure DJL pass a little.</li>
  * </ul>
- * An estimate, not a measurement: a machine shared with other work is slower (docs/RESULTS.md saw 2 to 30
+ * An estimate, not a measurement: a machine shared with other work is slower (docs/small/RESULTS.md saw 2 to 30
  * times slower epochs with PyTorch's default threads and a competing process).
  *
  * <p><b>Scaled to today's machine.</b> The same machine ran about half as fast on 2026-12-01 as on the day of

@@ -5,6 +5,7 @@ import io.github.layershuffle.api.LayerShuffleException;
 import io.github.layershuffle.api.Variant;
 import io.github.layershuffle.api.checkpoint.Checkpoint;
 import io.github.layershuffle.train.data.DatasetSplits;
+import io.github.layershuffle.train.training.TrainingRun;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -70,8 +71,14 @@ public final class Experiment {
                 data.test().sample(settings.testImages(), 3));
     }
 
-    /** One named piece of work. */
-    private record Unit(String name, Supplier<ObjectNode> work) {
+    /**
+     * One named piece of work; a training names its directory, whose resume state is dropped once the unit's
+     * result is written (a finished unit is never trained again, and at ViT-B/16 size the state is 980 MiB).
+     */
+    private record Unit(String name, Supplier<ObjectNode> work, Path training) {
+        Unit(String name, Supplier<ObjectNode> work) {
+            this(name, work, null);
+        }
     }
 
     /**
@@ -83,12 +90,12 @@ public final class Experiment {
         DiagnosticUnits d = u == null ? null : new DiagnosticUnits(settings, u.data(), u);
         SearchUnits q = u == null ? null : new SearchUnits(settings, dir, u.data(), listener, u);
         List<Unit> list = new ArrayList<>();
-        list.add(new Unit("train-base", () -> u.trainBase()));
+        list.add(new Unit("train-base", () -> u.trainBase(), dir.base()));
         for (int seed = 1; seed <= settings.seeds(); seed++) {
             for (Variant m : settings.methods()) {
                 int sd = seed;
                 String name = RunDirectory.name(m, seed);
-                list.add(new Unit("train-" + name, () -> u.fineTune(m, sd)));
+                list.add(new Unit("train-" + name, () -> u.fineTune(m, sd), dir.training(m, sd)));
                 list.add(new Unit("eval-" + name, () -> u.evaluate(m, sd)));
                 list.add(new Unit("diagnose-" + name, () -> d.diagnose(m, sd)));
                 if (settings.probeMethods().contains(m)) {
@@ -102,11 +109,12 @@ public final class Experiment {
         for (int seed = settings.seeds() + 1; seed <= settings.mergeModels(); seed++) {
             for (Variant m : settings.mergeMethods()) {
                 int sd = seed;
-                list.add(new Unit("train-" + RunDirectory.name(m, seed), () -> u.fineTune(m, sd)));
+                list.add(new Unit("train-" + RunDirectory.name(m, seed), () -> u.fineTune(m, sd),
+                        dir.training(m, sd)));
             }
         }
         for (int depth : settings.controlDepths()) {
-            list.add(new Unit("train-control-d" + depth, () -> u.trainControl(depth)));
+            list.add(new Unit("train-control-d" + depth, () -> u.trainControl(depth), dir.control(depth)));
             list.add(new Unit("eval-control-d" + depth, () -> u.evaluateControl(depth)));
         }
         for (Variant m : settings.methods()) {
@@ -158,6 +166,9 @@ public final class Experiment {
             double seconds = (System.nanoTime() - start) / 1e9;
             result.put("seconds", seconds);
             dir.writeResult(unit.name(), result);
+            if (unit.training() != null) {
+                TrainingRun.dropResumeState(unit.training());
+            }
             dir.recordUnit(state, unit.name(), true, seconds);
             listener.unitFinished(unit.name(), true, seconds);
         }

@@ -54,7 +54,7 @@ class StandardPresetTest {
 
     @Test
     void theStandardPresetIsEstimatedWithin150MinutesOnRatesThatReproduceTheSmallRun() {
-        // the rates reproduce the measured small run's training: 5 + 30 epochs of about 51 s (docs/RESULTS.md)
+        // the rates reproduce the measured small run's training: 5 + 30 epochs of about 51 s (docs/small/RESULTS.md)
         ExperimentSettings smallAsMeasured = new ExperimentSettings("small", ExperimentSettings.small().model(), 5,
                 1e-3, 2, 1e-4, 128, 55_000, 5_000, 10_000, ExperimentSettings.ALL_METHODS, 3, 3, List.of(3, 6, 9, 12), 5,
                 960, List.of(Variant.BASELINE, Variant.LAYERSHUFFLE, Variant.LAYERSHUFFLE_POSITION),
@@ -116,6 +116,12 @@ class StandardPresetTest {
                 .singleElement().satisfies(a -> assertThat(a).isBetween(0.0, 1.0));
         assertThat(tmp.resolve("run/search/layershuffle/recipe-k02.yaml")).isRegularFile();
         assertThat(tmp.resolve("run/exports/baseline-s4/manifest.json")).as("every merge model exported").isRegularFile();
+        // every finished training keeps its best checkpoint and drops what only resuming needs
+        try (var files = Files.walk(tmp.resolve("run"))) {
+            List<String> names = files.map(f -> f.getFileName().toString()).toList();
+            assertThat(names).contains("best.safetensors").doesNotContain("last.safetensors",
+                    "last-optimizer.safetensors");
+        }
 
         Path report = tmp.resolve("docs/RESULTS.md");
         ResultsReport.write(result, report, "layershuffle experiment --preset standard-twin", MachineInfo.current());

@@ -56,6 +56,9 @@ import org.slf4j.LoggerFactory;
  * same data order, the same plans and the same Adam moments as an uninterrupted run. An epoch interrupted
  * half-way is run again from its start. If the optimiser file is missing or from another epoch (a crash
  * between the two writes), Adam's moments restart from zero and a warning is logged.
+ *
+ * <p>A finished run needs only {@code best.safetensors}: {@link #dropResumeState(Path)} deletes the rest of
+ * what resuming needs (at ViT-B/16 size, 980 MiB of the run's 1.3 GiB), and the directory then refuses a new run.
  */
 public final class TrainingRun {
     private static final Logger LOG = LoggerFactory.getLogger(TrainingRun.class);
@@ -80,6 +83,30 @@ public final class TrainingRun {
         options = b.options;
         listener = b.listener;
         resume = b.resume;
+    }
+
+    /**
+     * Deletes what only resuming needs from a finished run's directory, {@code last.safetensors} and
+     * {@code last-optimizer.safetensors}, keeping {@code best.safetensors}, {@code training-state.json} and
+     * {@code metrics.jsonl}. The directory then refuses a new run, resumed or fresh, so that nothing overwrites
+     * its best checkpoint. Files already gone are fine.
+     *
+     * @throws LayerShuffleException if the directory holds no {@code best.safetensors}, or a file cannot be
+     *                               deleted
+     */
+    public static void dropResumeState(Path directory) {
+        RunFiles files = new RunFiles(directory);
+        if (!Files.isRegularFile(files.best())) {
+            throw new LayerShuffleException(directory + " holds no finished run (no " + files.best().getFileName()
+                    + "); nothing dropped");
+        }
+        for (Path p : List.of(files.last(), files.optimizer())) {
+            try {
+                Files.deleteIfExists(p);
+            } catch (IOException e) {
+                throw new LayerShuffleException("cannot delete " + p + ": " + e.getMessage(), e);
+            }
+        }
     }
 
     /** A builder; {@code setStart}, {@code setTrainingData} and {@code setOutputDirectory} are required. */
@@ -249,6 +276,13 @@ public final class TrainingRun {
         if (Files.exists(files.last())) {
             throw new LayerShuffleException(directory + " already holds a run (" + files.last().getFileName()
                     + "); resume it or train into another directory");
+        }
+        if (Files.exists(files.state())) {
+            // training-state.json is written after last.safetensors, so without it this is a finished run whose
+            // resume state was dropped, never a crash in the first epoch: starting afresh would overwrite its best
+            throw new LayerShuffleException(directory + " holds a finished run whose resume state was dropped ("
+                    + files.state().getFileName() + " without " + files.last().getFileName()
+                    + "); train into another directory");
         }
         files.keepMetricsUpTo(0);
         return new Progress(start, start.family(), 0, 0, 0, Double.POSITIVE_INFINITY, new java.util.ArrayList<>());

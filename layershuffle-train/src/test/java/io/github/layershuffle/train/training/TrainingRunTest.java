@@ -240,6 +240,30 @@ class TrainingRunTest {
     }
 
     @Test
+    void droppingTheResumeStateKeepsTheBestAndThenRefusesANewRun() throws Exception {
+        ModelConfig config = TestModels.tiny(Variant.BASELINE);
+        Checkpoint start = ModelCheckpoints.fresh(config, 4);
+        RandomAccessDataset train = templates(config, 8, 5);
+        Path dir = tmp.resolve("finished");
+        assertThatThrownBy(() -> TrainingRun.dropResumeState(dir)).isInstanceOf(LayerShuffleException.class)
+                .hasMessageContaining("no best.safetensors");
+        TrainingResult r = TrainingRun.builder().setStart(start).setTrainingData(train).setOutputDirectory(dir)
+                .optOptions(options(2, 1)).build().run();
+        byte[] best = Files.readAllBytes(r.best());
+        TrainingRun.dropResumeState(dir);
+        TrainingRun.dropResumeState(dir); // twice is fine
+        assertThat(dir.resolve("last.safetensors")).doesNotExist();
+        assertThat(dir.resolve("last-optimizer.safetensors")).doesNotExist();
+        assertThat(dir.resolve("metrics.jsonl")).isRegularFile();
+        for (boolean resume : new boolean[] {false, true}) {
+            assertThatThrownBy(() -> TrainingRun.builder().setStart(start).setTrainingData(train)
+                    .setOutputDirectory(dir).optOptions(options(2, 1)).optResume(resume).build().run())
+                    .isInstanceOf(LayerShuffleException.class).hasMessageContaining("resume state was dropped");
+        }
+        assertThat(Files.readAllBytes(r.best())).as("best.safetensors untouched").isEqualTo(best);
+    }
+
+    @Test
     void withoutValidationTheBestEpochIsChosenByTrainingLoss() {
         ModelConfig config = TestModels.tiny(Variant.LAYERDROP);
         TrainingResult r = TrainingRun.builder().setStart(ModelCheckpoints.fresh(config, 4))
