@@ -74,8 +74,8 @@ final class ExperimentCommand implements Callable<Integer> {
     Path initHf;
 
     @Option(names = "--report", paramLabel = "FILE", description = "The Markdown report; figures go to figures/ "
-            + "and the summary to results/summary.json beside it (default: docs/RESULTS.md; smoke: "
-            + "<dir>/RESULTS.md).")
+            + "and the summary to results/summary.json beside it (default: docs/RESULTS.md for standard, "
+            + "docs/<preset>/RESULTS.md for small and paper, <dir>/RESULTS.md for the smoke presets).")
     Path report;
 
     @Option(names = "--report-only", description = "Write the report from the units finished so far; train nothing.")
@@ -103,8 +103,7 @@ final class ExperimentCommand implements Callable<Integer> {
             settings = settings.withSeeds(seeds);
         }
         Path runDir = dir != null ? dir : Path.of("runs", "experiment-" + settings.preset());
-        Path reportFile = report != null ? report
-                : settings.preset().endsWith("smoke") ? runDir.resolve("RESULTS.md") : Path.of("docs", "RESULTS.md");
+        Path reportFile = report != null ? report : defaultReport(settings.preset(), runDir);
         String command = "layershuffle " + String.join(" ", spec.commandLine().getParseResult().originalArgs());
 
         if (estimateOnly) {
@@ -167,6 +166,18 @@ final class ExperimentCommand implements Callable<Integer> {
                 : " (" + result.pending().size() + " units still to run)"));
         out.flush();
         return 0;
+    }
+
+    /**
+     * Where a preset's report goes by default: the miniatures' into their run directory, {@code standard}'s
+     * (the published one) to docs/RESULTS.md, any other preset's to docs/&lt;preset&gt;/RESULTS.md, so that running
+     * one preset never overwrites another's report.
+     */
+    static Path defaultReport(String preset, Path runDir) {
+        if (preset.endsWith("smoke")) {
+            return runDir.resolve("RESULTS.md");
+        }
+        return preset.equals("standard") ? Path.of("docs", "RESULTS.md") : Path.of("docs", preset, "RESULTS.md");
     }
 
     /** Runs the speed probe and prints the calibrated estimate and the one scaled by the probe. */

@@ -27,6 +27,17 @@ class ExperimentCommandTest {
                 .contains("small").contains("paper").contains("--report-only").contains("resumes");
     }
 
+    /** Each preset has its own default report, so running one never overwrites the published standard report. */
+    @Test
+    void eachPresetWritesItsOwnReportByDefault() {
+        Path run = Path.of("runs", "x");
+        assertThat(ExperimentCommand.defaultReport("standard", run)).isEqualTo(Path.of("docs", "RESULTS.md"));
+        assertThat(ExperimentCommand.defaultReport("small", run)).isEqualTo(Path.of("docs", "small", "RESULTS.md"));
+        assertThat(ExperimentCommand.defaultReport("paper", run)).isEqualTo(Path.of("docs", "paper", "RESULTS.md"));
+        assertThat(ExperimentCommand.defaultReport("smoke", run)).isEqualTo(run.resolve("RESULTS.md"));
+        assertThat(ExperimentCommand.defaultReport("standard-smoke", run)).isEqualTo(run.resolve("RESULTS.md"));
+    }
+
     /** --estimate prints both estimates from the (here injected) probe, and reads no data. */
     @Test
     void estimatePrintsTheCalibratedAndTheScaledEstimate(@TempDir Path tmp) {
