@@ -98,7 +98,7 @@ final class AnswersSection {
         var near = pct(LAYERSHUFFLE_PREDICT, Measurements.POSITION_WITHIN_ONE);
         if (exact.isPresent()) {
             out.add(new Row("How well does -predict find its slot (arbitrary order)?", "99.99 %", f(exact.get())
-                    + near.map(n -> ", within ±1 slot " + f(n)).orElse(""), exact.get() > 95
+                    + near.map(n -> "; within ±1 slot " + f(n) + " (the confusion matrix's images)").orElse(""), exact.get() > 95
                     ? "as in the paper (rule: above 95 %)" : "far below the paper's (rule: above 95 % to agree)"));
         }
         Optional<Stat> pos = m.stat(LAYERSHUFFLE_POSITION, Measurements.ARBITRARY);
