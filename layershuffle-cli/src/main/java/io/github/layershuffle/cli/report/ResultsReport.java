@@ -285,7 +285,8 @@ public final class ResultsReport {
                 fine.addAll(v);
             }
         });
-        b.append(String.format(Locale.ROOT, "Finished units took %.0f s in all. ", total));
+        b.append(String.format(Locale.ROOT, "Finished units took %,.0f s (%.0f min) in all, on the threads each "
+                + "invocation above lists. ", total, total / 60));
         if (!base.isEmpty()) {
             b.append(String.format(Locale.ROOT, "A base-training epoch took %.0f s on average (%d epochs). ",
                     base.stream().mapToDouble(Double::doubleValue).average().orElse(0), base.size()));
