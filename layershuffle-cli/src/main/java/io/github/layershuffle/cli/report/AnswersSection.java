@@ -168,7 +168,8 @@ final class AnswersSection {
                     f(shuffle.get()) + " vs " + f(control.get()) + " (" + signed(gap) + ")"
                             + drop.map(d -> "; LayerDrop " + f(d)).orElse(""),
                     gap >= -5 ? "graceful (rule: within 5 points of the refined model)"
-                            : "not graceful (rule: within 5 points of the refined model)"));
+                            : "not graceful (rule: within 5 points of the refined model)" + (k * 2 <= s.model().depth()
+                            ? "; the refined model is ahead, as in the paper" : "")));
         }
         List<Integer> keeps = s.keeps();
         List<Double> random = new ArrayList<>();

@@ -133,8 +133,8 @@ final class Differences {
             double d = 100 * (pos.get().mean() - ls.get().mean());
             double noise = 100 * 2 * Math.max(pos.get().std(), ls.get().std());
             out.add(String.format(Locale.ROOT, "Slot embedding (rule: a difference within twice the larger seed std is"
-                    + " noise). LayerShuffle-position minus LayerShuffle in arbitrary order: %+.1f points, twice the "
-                    + "larger std %.1f points: %s (paper: +0.8 points).", d, noise, Math.abs(d) <= noise
+                    + " noise). LayerShuffle-position minus LayerShuffle in arbitrary order: %s, twice the "
+                    + "larger std %.1f points: %s (paper: +0.8 points).", AnswersSection.signed(d), noise, Math.abs(d) <= noise
                     ? "within noise" : d > 0 ? "a gain beyond noise" : "a loss beyond noise"));
         }
         for (int k : s.controlDepths()) {
