@@ -105,7 +105,7 @@ final class AnswersSection {
         Optional<Stat> shuf = m.stat(LAYERSHUFFLE, Measurements.ARBITRARY);
         if (pos.isPresent() && shuf.isPresent()) {
             double d = 100 * (pos.get().mean() - shuf.get().mean());
-            double noise = 100 * 2 * Math.max(pos.get().std(), shuf.get().std());
+            double noise = Rules.noisePoints(pos.get(), shuf.get());
             out.add(new Row("Does -position help (arbitrary order, against LayerShuffle)?", "+0.8 points (63.61 vs "
                     + "62.77 %)", signed(d), Math.abs(d) <= noise ? "no difference beyond noise (rule: twice the larger "
                     + "seed std, " + String.format(Locale.ROOT, "%.1f", noise) + " points)" : (d > 0 ? "yes" : "no, it "
@@ -122,7 +122,7 @@ final class AnswersSection {
             double d = 100 * bm.get().mean() - bs.get();
             out.add(new Row("Merged baselines (" + result.settings().models(BASELINE) + " sources, in order) against "
                     + "their sources", "1.87 ± 6.51 vs 82.61 %", meanStd(bm.get()) + " vs " + f(bs.get()) + " ("
-                    + signed(d) + ")", d < -5 ? "a collapse, as in the paper (rule: more than 5 points below)"
+                    + signed(d) + ")", d < -Rules.MERGE_COLLAPSE_POINTS ? "a collapse, as in the paper (rule: more than 5 points below)"
                     : "no collapse, unlike the paper (rule: a collapse is more than 5 points below)"));
         }
         Optional<Stat> lm = m.stat(LAYERSHUFFLE, Measurements.MERGED_ARBITRARY);
@@ -194,7 +194,7 @@ final class AnswersSection {
     }
 
     private static String f(double v) {
-        return String.format(Locale.ROOT, "%.1f %%", v);
+        return Rules.percent(v);
     }
 
     private static String meanStd(Stat st) {
@@ -205,8 +205,7 @@ final class AnswersSection {
         return String.format(Locale.ROOT, "%.1f points", v);
     }
 
-    /** A signed difference in points, with a true minus sign as the paper prints it. */
-    static String signed(double v) {
-        return String.format(Locale.ROOT, "%+.1f points", v).replace('-', '−');
+    private static String signed(double v) {
+        return Rules.signed(v);
     }
 }

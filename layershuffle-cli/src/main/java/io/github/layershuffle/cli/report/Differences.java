@@ -38,7 +38,7 @@ final class Differences {
     }
 
     private static String f(double v) {
-        return String.format(Locale.ROOT, "%.1f %%", v);
+        return Rules.percent(v);
     }
 
     List<String> reasons() {
@@ -94,7 +94,7 @@ final class Differences {
         var moved = m.stat(BASELINE, Measurements.DIVERGENCE_MEAN).map(Stat::mean);
         var disagree = pct(BASELINE, Measurements.DISAGREEMENT);
         if (merged.isPresent() && full.isPresent() && moved.isPresent() && disagree.isPresent()) {
-            boolean collapse = merged.get() < full.get() - 5;
+            boolean collapse = merged.get() < full.get() - Rules.MERGE_COLLAPSE_POINTS;
             out.add("Merged baselines (rule: collapse if merges fall more than 5 points below the single models). "
                     + "Merges give " + f(merged.get()) + " vs " + f(full.get()) + " for single models (paper: 1.87 % vs "
                     + "82.61 %). The " + s.models(BASELINE) + " baseline fine-tunes moved " + String.format(Locale.ROOT,
@@ -131,10 +131,10 @@ final class Differences {
         Optional<Stat> ls = m.stat(LAYERSHUFFLE, Measurements.ARBITRARY);
         if (pos.isPresent() && ls.isPresent()) {
             double d = 100 * (pos.get().mean() - ls.get().mean());
-            double noise = 100 * 2 * Math.max(pos.get().std(), ls.get().std());
+            double noise = Rules.noisePoints(pos.get(), ls.get());
             out.add(String.format(Locale.ROOT, "Slot embedding (rule: a difference within twice the larger seed std is"
                     + " noise). LayerShuffle-position minus LayerShuffle in arbitrary order: %s, twice the "
-                    + "larger std %.1f points: %s (paper: +0.8 points).", AnswersSection.signed(d), noise, Math.abs(d) <= noise
+                    + "larger std %.1f points: %s (paper: +0.8 points).", Rules.signed(d), noise, Math.abs(d) <= noise
                     ? "within noise" : d > 0 ? "a gain beyond noise" : "a loss beyond noise"));
         }
         for (int k : s.controlDepths()) {

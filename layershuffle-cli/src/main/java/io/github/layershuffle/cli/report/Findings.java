@@ -12,7 +12,6 @@ import io.github.layershuffle.cli.experiment.ExperimentResult;
 import io.github.layershuffle.cli.experiment.Measurements;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Optional;
 
 /**
@@ -35,11 +34,11 @@ final class Findings {
     }
 
     private static String f(double v) {
-        return String.format(Locale.ROOT, "%.1f %%", v);
+        return Rules.percent(v);
     }
 
     private static String pts(double v) {
-        return AnswersSection.signed(v);
+        return Rules.signed(v);
     }
 
     List<String> orderAndPruning() {
