@@ -105,6 +105,11 @@ final class TrainCommand implements Callable<Integer> {
             + "give 1 or more on a GPU, which otherwise waits for every batch's images to be decoded.")
     int loaderThreads;
 
+    @Option(names = "--predictor-lr-scale", defaultValue = "1", paramLabel = "FACTOR", description = "Factor on the "
+            + "learning rate of the -predict slot predictors only (default ${DEFAULT-VALUE}: one rate for all "
+            + "parameters, as the authors' trainer).")
+    double predictorLrScale;
+
     @Option(names = "--resume", description = "Continue the run in OUT if there is one.")
     boolean resume;
 
@@ -132,7 +137,8 @@ final class TrainCommand implements Callable<Integer> {
                 : FineTuning.adapt(base, config, FineTuning.Head.REINITIALIZE_IF_CLASSES_DIFFER, seed);
         TrainingOptions options = TrainingOptions.builder().epochs(epochs).batchSize(batchSize)
                 .learningRate(lr != null ? lr : base != null ? 1e-4 : 1e-3).warmupSteps(warmupSteps)
-                .cosine(cosine).weightDecay(weightDecay).seed(seed).devices(devices()).loaderThreads(loaderThreads).build();
+                .cosine(cosine).weightDecay(weightDecay).seed(seed).devices(devices()).loaderThreads(loaderThreads)
+                .predictorLearningRateScale(predictorLrScale).build();
         PrintWriter err = spec.commandLine().getErr();
         TrainingResult result;
         try (ProgressBars bars = new ProgressBars(!quiet)) {

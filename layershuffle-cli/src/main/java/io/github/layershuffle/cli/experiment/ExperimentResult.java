@@ -21,6 +21,9 @@ import java.util.Objects;
  * @param invocations  the invocations that ran units, in the order they started
  * @param validationCurves per training ({@code base}, {@code <method>-s<seed>}, {@code control-d<k>}), the
  *                     validation accuracy after each epoch
+ * @param positionCurves per training of a method that predicts its slot ({@code <method>-s<seed>}), the
+ *                     fraction of validation (slot, image) pairs whose slot it predicted right after each epoch:
+ *                     how far the predictor had got when training stopped (empty for runs recorded without it)
  * @param slotConfusions per method that predicts its slot, the confusion matrix summed over its seeds
  * @param searches     per searched method, the recipe search's recipes and limits (its numbers are in
  *                     {@code measurements}, {@link Measurements#search(int, String)})
@@ -29,6 +32,7 @@ public record ExperimentResult(ExperimentSettings settings, Path directory, Meas
                                Map<Variant, ProbePlot> probePlots, List<UnitTime> units, List<String> pending,
                                Map<String, List<Double>> epochSeconds, List<Invocation> invocations,
                                Map<String, List<Double>> validationCurves,
+                               Map<String, List<Double>> positionCurves,
                                Map<Variant, SlotConfusion> slotConfusions, Map<Variant, SearchRun> searches) {
 
     /** Copies the collections. */
@@ -42,6 +46,7 @@ public record ExperimentResult(ExperimentSettings settings, Path directory, Meas
         epochSeconds = Map.copyOf(epochSeconds);
         invocations = List.copyOf(invocations);
         validationCurves = Map.copyOf(validationCurves);
+        positionCurves = Map.copyOf(positionCurves);
         slotConfusions = Map.copyOf(slotConfusions);
         searches = Map.copyOf(searches);
     }

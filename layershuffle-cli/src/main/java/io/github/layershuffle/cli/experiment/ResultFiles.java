@@ -23,6 +23,7 @@ final class ResultFiles {
         List<String> pending = new ArrayList<>();
         Map<String, List<Double>> epochSeconds = new LinkedHashMap<>();
         Map<String, List<Double>> curves = new LinkedHashMap<>();
+        Map<String, List<Double>> positionCurves = new LinkedHashMap<>();
         Map<Variant, SlotConfusion> confusions = new LinkedHashMap<>();
         Map<Variant, ExperimentResult.SearchRun> searches = new LinkedHashMap<>();
         for (String unit : unitNames) {
@@ -38,12 +39,19 @@ final class ResultFiles {
             if (kind.equals("train")) {
                 List<Double> seconds = new ArrayList<>();
                 List<Double> curve = new ArrayList<>();
+                List<Double> positions = new ArrayList<>();
                 r.path("epochs").forEach(e -> {
                     seconds.add(e.path("seconds").asDouble());
                     curve.add(e.path("validationAccuracy").asDouble(Double.NaN));
+                    if (e.has("validationPositionAccuracy")) {
+                        positions.add(e.path("validationPositionAccuracy").asDouble());
+                    }
                 });
                 epochSeconds.put(rest, seconds);
                 curves.put(rest, curve);
+                if (!positions.isEmpty()) {
+                    positionCurves.put(rest, positions);
+                }
                 continue;
             }
             // the Fig. 1b controls are baselines of fewer blocks; their metrics are named control<k>.*
@@ -81,7 +89,7 @@ final class ResultFiles {
             }
         }
         return new ExperimentResult(settings, dir.root(), measurements, plots, times, pending, epochSeconds,
-                dir.invocations(), curves, confusions, searches);
+                dir.invocations(), curves, positionCurves, confusions, searches);
     }
 
     private static ExperimentResult.SearchRun searchRun(JsonNode r) {

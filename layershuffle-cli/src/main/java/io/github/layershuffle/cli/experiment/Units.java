@@ -142,6 +142,12 @@ final class Units {
             e.put("seconds", m.seconds());
             e.put("trainLoss", m.trainLoss());
             e.put("validationAccuracy", m.validationAccuracy());
+            if (Double.isFinite(m.validationLoss())) {
+                e.put("validationLoss", m.validationLoss());
+            }
+            if (Double.isFinite(m.validationPositionAccuracy())) {
+                e.put("validationPositionAccuracy", m.validationPositionAccuracy());
+            }
         }
         return r;
     }

@@ -136,6 +136,7 @@ final class DiagnosticsSection {
                 b.append("\n");
             }
             b.append("\n");
+            appendPositionCurve(b, r, e.getKey());
         }
 
         b.append("## Why we differ from the paper\n\nEach point reads the diagnostics above; its rule is stated in it.\n\n");
@@ -145,6 +146,46 @@ final class DiagnosticsSection {
         }
         reasons.forEach(x -> b.append("- ").append(x).append("\n"));
         b.append("\n");
+    }
+
+    /**
+     * The predictor's learning curve: per fine-tuning epoch, the validation pairs whose slot it named, mean over
+     * {@code method}'s seeds, and the gain of the last epoch (rule: still learning if it gained at least 1 point).
+     */
+    static void appendPositionCurve(StringBuilder b, ExperimentResult r, Variant method) {
+        List<List<Double>> runs = new java.util.ArrayList<>();
+        r.positionCurves().forEach((run, curve) -> {
+            if (run.replaceFirst("-s\\d+$", "").equals(method.id())) {
+                runs.add(curve);
+            }
+        });
+        int epochs = runs.stream().mapToInt(List::size).min().orElse(0);
+        if (epochs == 0) {
+            return;
+        }
+        double[] mean = new double[epochs];
+        for (List<Double> c : runs) {
+            for (int e = 0; e < epochs; e++) {
+                mean[e] += c.get(e) / runs.size();
+            }
+        }
+        b.append("How far the predictor got: validation pairs whose slot it named after each fine-tuning epoch, mean "
+                + "over ").append(runs.size()).append(" seed(s).\n\n| epoch |");
+        for (int e = 1; e <= epochs; e++) {
+            b.append(" ").append(e).append(" |");
+        }
+        b.append("\n|---|").append("---|".repeat(epochs)).append("\n| slot named |");
+        for (double v : mean) {
+            b.append(String.format(Locale.ROOT, " %.1f %% |", 100 * v));
+        }
+        b.append("\n\n");
+        if (epochs > 1) {
+            double gain = 100 * (mean[epochs - 1] - mean[epochs - 2]);
+            b.append(String.format(Locale.ROOT, "Its last epoch gained %s: %s (rule: still learning if the last "
+                    + "epoch gained at least 1 point).%n%n", Rules.signed(gain),
+                    gain >= 1 ? "it was still learning when fine-tuning stopped"
+                            : "it had about stopped learning at this learning rate"));
+        }
     }
 
     /** A value that is no accuracy: mean ± std with 3 decimals. */

@@ -21,12 +21,17 @@ import java.util.Set;
 final class PlanAwareParameterServer implements ParameterServer {
     private final AdamOptimizer optimizer;
     private final Map<String, String> namesById;
+    private final Map<String, Float> scaleByName;
     private volatile Set<String> active = Set.of();
     private volatile float learningRate;
 
-    PlanAwareParameterServer(AdamOptimizer optimizer, Map<String, String> namesById) {
+    /**
+     * @param scaleByName factor on the learning rate of the parameters it names; the others take 1
+     */
+    PlanAwareParameterServer(AdamOptimizer optimizer, Map<String, String> namesById, Map<String, Float> scaleByName) {
         this.optimizer = optimizer;
         this.namesById = Map.copyOf(namesById);
+        this.scaleByName = Map.copyOf(scaleByName);
     }
 
     /** Sets, for the coming {@code updateAllParameters}, which parameter ids ran and the learning rate. */
@@ -74,7 +79,7 @@ final class PlanAwareParameterServer implements ParameterServer {
         }
         // the fused update zeroes each weight's gradient, which is grads[0] for the first replica: keep a copy
         try (NDArray reduced = first.duplicate()) {
-            optimizer.update(name, params, reduced, learningRate);
+            optimizer.update(name, params, reduced, learningRate * scaleByName.getOrDefault(name, 1f));
         }
     }
 

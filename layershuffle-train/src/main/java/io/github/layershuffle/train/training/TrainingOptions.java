@@ -38,6 +38,10 @@ import java.util.Optional;
  *                           batches ahead); 0 (the default) prepares each batch on the training thread, between
  *                           steps. A GPU wants at least 1, or it idles while images are decoded; the batches and
  *                           their order are the same either way
+ * @param predictorLearningRateScale factor on the learning rate of the -predict slot predictors' parameters
+ *                           ({@code blocks.<i>.predict.*}) only; 1 (the default) trains every parameter at one
+ *                           rate, as the authors' trainer does. A freshly initialised predictor on a short
+ *                           fine-tune may want more (see docs/FORMATS.md); no effect on other variants
  */
 public record TrainingOptions(
         int epochs,
@@ -53,7 +57,8 @@ public record TrainingOptions(
         long seed,
         List<Device> devices,
         Optional<ExecutionPolicy> validationPolicy,
-        int loaderThreads) {
+        int loaderThreads,
+        double predictorLearningRateScale) {
 
     /**
      * Validates every field.
@@ -90,6 +95,10 @@ public record TrainingOptions(
         if (loaderThreads < 0) {
             throw new IllegalArgumentException("loaderThreads must be >= 0, was " + loaderThreads);
         }
+        if (!(predictorLearningRateScale > 0) || Double.isInfinite(predictorLearningRateScale)) {
+            throw new IllegalArgumentException("predictorLearningRateScale must be finite and > 0, was "
+                    + predictorLearningRateScale);
+        }
     }
 
     /** A builder with the paper's defaults. */
@@ -120,7 +129,7 @@ public record TrainingOptions(
     /** The same options with another number of epochs. */
     public TrainingOptions withEpochs(int newEpochs) {
         return new TrainingOptions(newEpochs, batchSize, learningRate, beta1, beta2, epsilon, weightDecay,
-                warmupSteps, cosine, linearDecay, seed, devices, validationPolicy, loaderThreads);
+                warmupSteps, cosine, linearDecay, seed, devices, validationPolicy, loaderThreads, predictorLearningRateScale);
     }
 
     /** Builds {@link TrainingOptions}; {@link #build()} validates. */
@@ -139,6 +148,7 @@ public record TrainingOptions(
         private List<Device> devices = List.of();
         private ExecutionPolicy validationPolicy;
         private int loaderThreads = 0;
+        private double predictorLearningRateScale = 1;
 
         private Builder() {
         }
@@ -222,6 +232,12 @@ public record TrainingOptions(
             return this;
         }
 
+        /** Factor on the slot predictors' learning rate (default 1: one rate for all, as the authors). */
+        public Builder predictorLearningRateScale(double v) {
+            predictorLearningRateScale = v;
+            return this;
+        }
+
         /**
          * The options.
          *
@@ -230,7 +246,7 @@ public record TrainingOptions(
         public TrainingOptions build() {
             return new TrainingOptions(epochs, batchSize, learningRate, beta1, beta2, epsilon, weightDecay,
                     warmupSteps, cosine, linearDecay, seed, devices, Optional.ofNullable(validationPolicy),
-                    loaderThreads);
+                    loaderThreads, predictorLearningRateScale);
         }
     }
 }

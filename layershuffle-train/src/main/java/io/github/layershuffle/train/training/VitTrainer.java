@@ -70,6 +70,7 @@ public final class VitTrainer implements AutoCloseable {
         this.schedule = schedule;
         this.policy = config.variant().trainingPolicy(config, options.seed());
         Map<String, String> namesById = new HashMap<>();
+        Map<String, Float> scaleByName = new HashMap<>();
         for (int i = 0; i < config.depth(); i++) {
             blockIds.add(new HashSet<>());
         }
@@ -82,6 +83,10 @@ public final class VitTrainer implements AutoCloseable {
             any = any == null ? p.getArray() : any;
             namesById.put(p.getId(), e.getKey());
             String name = e.getKey();
+            if (name.startsWith("blocks.") && name.contains(".predict.")
+                    && options.predictorLearningRateScale() != 1) {
+                scaleByName.put(name, (float) options.predictorLearningRateScale());
+            }
             if (name.startsWith("blocks.")) {
                 blockIds.get(Integer.parseInt(name.substring(7, name.indexOf('.', 7)))).add(p.getId());
             } else {
@@ -96,7 +101,7 @@ public final class VitTrainer implements AutoCloseable {
         manager = any.getManager().newSubManager(devices[0]);
         optimizer = new AdamOptimizer(manager, options.beta1(), options.beta2(), options.epsilon(),
                 options.weightDecay());
-        server = new PlanAwareParameterServer(optimizer, namesById);
+        server = new PlanAwareParameterServer(optimizer, namesById, scaleByName);
         store = new ParameterStore(manager, false);
         store.setParameterServer(server, devices);
     }

@@ -37,7 +37,7 @@ class PlanAwareParameterServerTest {
             }
             try (AdamOptimizer adam = new AdamOptimizer(manager, 0.9, 0.999, EPS, 0)) {
                 PlanAwareParameterServer server = new PlanAwareParameterServer(adam,
-                        Map.of("w", "blocks.0.mlp.fc1.bias", "f", "blocks.1.mlp.fc1.bias"));
+                        Map.of("w", "blocks.0.mlp.fc1.bias", "f", "blocks.1.mlp.fc1.bias"), Map.of());
                 server.prepare(Set.of("w"), (float) LR);
                 server.update("w", new NDArray[] {w0, w1});
                 server.update("f", new NDArray[] {frozen});
@@ -55,6 +55,38 @@ class PlanAwareParameterServerTest {
                 assertThat(frozen.toFloatArray()).containsExactly(start);
                 assertThat(frozen.getGradient().toFloatArray()).containsExactly(a);
                 assertThat(adam.export().steps()).containsOnlyKeys("blocks.0.mlp.fc1.bias");
+            }
+        }
+    }
+
+    @Test
+    void scalesTheLearningRateOfTheNamedParametersOnly() {
+        try (NDManager manager = NDManager.newBaseManager()) {
+            float[] start = {1f, -2f, 3f};
+            float[] g = {0.5f, 1f, -2f};
+            NDArray predictor = manager.create(start);
+            NDArray other = manager.create(start);
+            for (NDArray w : new NDArray[] {predictor, other}) {
+                w.setRequiresGradient(true);
+            }
+            try (GradientCollector gc = manager.getEngine().newGradientCollector()) {
+                gc.backward(predictor.mul(manager.create(g)).sum().add(other.mul(manager.create(g)).sum()));
+            }
+            try (AdamOptimizer adam = new AdamOptimizer(manager, 0.9, 0.999, EPS, 0)) {
+                PlanAwareParameterServer server = new PlanAwareParameterServer(adam,
+                        Map.of("p", "blocks.0.predict.fc.bias", "o", "blocks.0.mlp.fc1.bias"),
+                        Map.of("blocks.0.predict.fc.bias", 10f));
+                server.prepare(Set.of("p", "o"), (float) LR);
+                server.update("p", new NDArray[] {predictor});
+                server.update("o", new NDArray[] {other});
+                float[] p = predictor.toFloatArray();
+                float[] o = other.toFloatArray();
+                for (int i = 0; i < 3; i++) {
+                    // Adam's first step is lr * g / (|g| + eps / sqrt(1 - beta2)) = lr * sign(g), nearly
+                    double step = g[i] / (Math.abs(g[i]) + EPS / Math.sqrt(0.001));
+                    assertThat((double) o[i]).isCloseTo(start[i] - LR * step, within(1e-6));
+                    assertThat((double) p[i]).isCloseTo(start[i] - 10 * LR * step, within(1e-5));
+                }
             }
         }
     }
