@@ -88,6 +88,10 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--cosine", description = "Cosine learning-rate decay to 0 after the warm-up.")
     boolean cosine;
 
+    @Option(names = "--linear-decay", description = "Linear learning-rate decay to 0 after the warm-up (the "
+            + "default of the Hugging Face trainer the authors fine-tuned with); not with --cosine.")
+    boolean linearDecay;
+
     @Option(names = "--weight-decay", defaultValue = "0", description = "L2 weight decay (default: "
             + "${DEFAULT-VALUE}).")
     double weightDecay;
@@ -137,7 +141,7 @@ final class TrainCommand implements Callable<Integer> {
                 : FineTuning.adapt(base, config, FineTuning.Head.REINITIALIZE_IF_CLASSES_DIFFER, seed);
         TrainingOptions options = TrainingOptions.builder().epochs(epochs).batchSize(batchSize)
                 .learningRate(lr != null ? lr : base != null ? 1e-4 : 1e-3).warmupSteps(warmupSteps)
-                .cosine(cosine).weightDecay(weightDecay).seed(seed).devices(devices()).loaderThreads(loaderThreads)
+                .cosine(cosine).linearDecay(linearDecay).weightDecay(weightDecay).seed(seed).devices(devices()).loaderThreads(loaderThreads)
                 .predictorLearningRateScale(predictorLrScale).build();
         PrintWriter err = spec.commandLine().getErr();
         TrainingResult result;

@@ -220,9 +220,21 @@ class LayerShuffleCliTest {
 
         Run fineTune = run("train", "--data", data.toString(), "--init", runDir.resolve("best.safetensors").toString(),
                 "--variant", "layershuffle-predict", "--epochs", "1", "--batch-size", "8", "--test-seeds", "0",
-                "--quiet", "--out", dir.resolve("ft").toString());
+                "--linear-decay", "--predictor-lr-scale", "10", "--quiet", "--out", dir.resolve("ft").toString());
         assertThat(fineTune.code()).as(fineTune.err()).isZero();
         assertThat(Checkpoint.read(dir.resolve("ft/best.safetensors")).family()).isEqualTo(best.family());
+        // the last step's rate: peak / steps under linear decay (two steps here); a constant 1e-4 stays 1e-4
+        double lastRate = new com.fasterxml.jackson.databind.ObjectMapper()
+                .readTree(Files.readAllLines(dir.resolve("ft/metrics.jsonl")).get(0)).path("learning_rate").asDouble();
+        assertThat(lastRate).isLessThan(0.6e-4);
+        Run both = run("train", "--data", data.toString(), "--init", runDir.resolve("best.safetensors").toString(),
+                "--epochs", "1", "--cosine", "--linear-decay", "--quiet", "--out", dir.resolve("ft2").toString());
+        assertThat(both.code()).isNotZero();
+        assertThat(both.err()).contains("cosine and linearDecay exclude each other");
+        Run badScale = run("train", "--data", data.toString(), "--init", runDir.resolve("best.safetensors").toString(),
+                "--epochs", "1", "--predictor-lr-scale", "0", "--quiet", "--out", dir.resolve("ft3").toString());
+        assertThat(badScale.code()).isNotZero();
+        assertThat(badScale.err()).contains("predictorLearningRateScale must be finite and > 0, was 0.0");
     }
 
     @Test
