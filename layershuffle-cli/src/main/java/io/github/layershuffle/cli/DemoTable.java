@@ -2,7 +2,7 @@ package io.github.layershuffle.cli;
 
 import io.github.layershuffle.api.ExecutionPlan;
 import io.github.layershuffle.api.ExecutionPolicy;
-import io.github.layershuffle.cli.experiment.OrtEvaluation;
+import io.github.layershuffle.cli.eval.OrtEvaluation;
 import io.github.layershuffle.onnx.runtime.Composer;
 import io.github.layershuffle.onnx.runtime.LayerShuffleModel;
 import io.github.layershuffle.train.data.ImageDataset;

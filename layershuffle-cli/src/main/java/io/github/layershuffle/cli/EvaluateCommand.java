@@ -19,7 +19,7 @@ import io.github.layershuffle.train.eval.CheckpointMerge;
 import io.github.layershuffle.train.eval.Evaluator;
 import io.github.layershuffle.train.eval.Stat;
 import io.github.layershuffle.train.eval.Summary;
-import io.github.layershuffle.cli.experiment.OrtEvaluation;
+import io.github.layershuffle.cli.eval.OrtEvaluation;
 import io.github.layershuffle.train.model.VisionTransformer;
 import java.io.IOException;
 import java.nio.file.Files;

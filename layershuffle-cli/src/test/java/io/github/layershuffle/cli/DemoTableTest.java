@@ -9,7 +9,7 @@ import io.github.layershuffle.api.ExecutionPolicy;
 import io.github.layershuffle.api.ModelConfig;
 import io.github.layershuffle.api.Variant;
 import io.github.layershuffle.api.checkpoint.Checkpoint;
-import io.github.layershuffle.cli.experiment.OrtEvaluation;
+import io.github.layershuffle.cli.eval.OrtEvaluation;
 import io.github.layershuffle.onnx.export.OnnxExporter;
 import io.github.layershuffle.onnx.runtime.LayerShuffleModel;
 import io.github.layershuffle.train.checkpoint.ModelCheckpoints;

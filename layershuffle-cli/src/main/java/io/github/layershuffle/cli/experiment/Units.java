@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.github.layershuffle.api.ExecutionPolicy;
 import io.github.layershuffle.api.Variant;
 import io.github.layershuffle.api.checkpoint.Checkpoint;
+import io.github.layershuffle.cli.eval.OrtEvaluation;
 import io.github.layershuffle.onnx.export.OnnxExporter;
 import io.github.layershuffle.onnx.runtime.LayerShuffleModel;
 import io.github.layershuffle.train.checkpoint.FineTuning;

@@ -276,7 +276,7 @@ class RecipeSearchTest {
             double onFirstStem = eval.evaluate(firstThreeOfExport2).accuracy();
             assertThat(row.sequential().get(2)).isEqualTo(onFirstStem);
             try (LayerShuffleModel own = LayerShuffleModel.load(exports.get(2))) {
-                double ownStem = io.github.layershuffle.cli.experiment.OrtEvaluation.evaluate(own, data,
+                double ownStem = io.github.layershuffle.cli.eval.OrtEvaluation.evaluate(own, data,
                         io.github.layershuffle.api.ExecutionPolicy.sequential().keep(3), 0, BATCH,
                         io.github.layershuffle.train.eval.EvaluationListener.NONE).top1();
                 assertThat(ownStem).as("export 2's own stem and head give other numbers").isNotEqualTo(onFirstStem);

@@ -1,4 +1,4 @@
-package io.github.layershuffle.cli.experiment;
+package io.github.layershuffle.cli.eval;
 
 import io.github.layershuffle.api.ExecutionPlan;
 import io.github.layershuffle.api.ExecutionPolicy;
