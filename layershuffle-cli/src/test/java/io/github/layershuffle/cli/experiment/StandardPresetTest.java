@@ -135,4 +135,11 @@ class StandardPresetTest {
         assertThat(ReportChecks.assertSearchTableMatchesSummary(md, summary)).as("2 methods x 2 budgets").isEqualTo(4);
         assertThat(tmp.resolve("docs/figures/search-baseline.png")).isRegularFile();
     }
+
+    @Test
+    void trainingUnitsPrefetchBatchesOnAGpuOnly() {
+        assertThat(Units.loaderThreads(0)).isZero();
+        assertThat(Units.loaderThreads(1)).isEqualTo(2);
+        assertThat(Units.loaderThreads(8)).isEqualTo(2);
+    }
 }
