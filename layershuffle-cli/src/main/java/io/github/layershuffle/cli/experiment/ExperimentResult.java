@@ -24,6 +24,8 @@ import java.util.Objects;
  * @param positionCurves per training of a method that predicts its slot ({@code <method>-s<seed>}), the
  *                     fraction of validation (slot, image) pairs whose slot it predicted right after each epoch:
  *                     how far the predictor had got when training stopped (empty for runs recorded without it)
+ * @param bestEpochs   per training, the epoch whose checkpoint was kept (lowest validation loss); the models
+ *                     after it are built on that epoch's weights
  * @param slotConfusions per method that predicts its slot, the confusion matrix summed over its seeds
  * @param searches     per searched method, the recipe search's recipes and limits (its numbers are in
  *                     {@code measurements}, {@link Measurements#search(int, String)})
@@ -32,7 +34,7 @@ public record ExperimentResult(ExperimentSettings settings, Path directory, Meas
                                Map<Variant, ProbePlot> probePlots, List<UnitTime> units, List<String> pending,
                                Map<String, List<Double>> epochSeconds, List<Invocation> invocations,
                                Map<String, List<Double>> validationCurves,
-                               Map<String, List<Double>> positionCurves,
+                               Map<String, List<Double>> positionCurves, Map<String, Integer> bestEpochs,
                                Map<Variant, SlotConfusion> slotConfusions, Map<Variant, SearchRun> searches) {
 
     /** Copies the collections. */
@@ -47,6 +49,7 @@ public record ExperimentResult(ExperimentSettings settings, Path directory, Meas
         invocations = List.copyOf(invocations);
         validationCurves = Map.copyOf(validationCurves);
         positionCurves = Map.copyOf(positionCurves);
+        bestEpochs = Map.copyOf(bestEpochs);
         slotConfusions = Map.copyOf(slotConfusions);
         searches = Map.copyOf(searches);
     }

@@ -4,6 +4,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.github.layershuffle.api.Variant;
 import io.github.layershuffle.train.eval.SlotConfusion;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -13,6 +16,11 @@ import java.util.Optional;
 
 /** Reads the result files of finished units into an {@link ExperimentResult}. */
 final class ResultFiles {
+    /** The largest {@code metrics.jsonl} read for a learning curve (a line per epoch is far below it). */
+    static final long MAX_METRICS_BYTES = 16L << 20;
+    private static final com.fasterxml.jackson.databind.ObjectMapper JSON =
+            new com.fasterxml.jackson.databind.ObjectMapper();
+
     private ResultFiles() {
     }
 
@@ -24,6 +32,7 @@ final class ResultFiles {
         Map<String, List<Double>> epochSeconds = new LinkedHashMap<>();
         Map<String, List<Double>> curves = new LinkedHashMap<>();
         Map<String, List<Double>> positionCurves = new LinkedHashMap<>();
+        Map<String, Integer> bestEpochs = new LinkedHashMap<>();
         Map<Variant, SlotConfusion> confusions = new LinkedHashMap<>();
         Map<Variant, ExperimentResult.SearchRun> searches = new LinkedHashMap<>();
         for (String unit : unitNames) {
@@ -49,6 +58,14 @@ final class ResultFiles {
                 });
                 epochSeconds.put(rest, seconds);
                 curves.put(rest, curve);
+                if (r.has("bestEpoch")) {
+                    bestEpochs.put(rest, r.path("bestEpoch").asInt());
+                }
+                if (positions.isEmpty() && !rest.equals("base") && !rest.startsWith("control-")
+                        && method(rest).predictsPosition()) {
+                    // units written before the curve was recorded: the trainer's own metrics.jsonl has it
+                    positions.addAll(positionCurve(dir.root().resolve("train").resolve(rest).resolve("metrics.jsonl")));
+                }
                 if (!positions.isEmpty()) {
                     positionCurves.put(rest, positions);
                 }
@@ -89,7 +106,7 @@ final class ResultFiles {
             }
         }
         return new ExperimentResult(settings, dir.root(), measurements, plots, times, pending, epochSeconds,
-                dir.invocations(), curves, positionCurves, confusions, searches);
+                dir.invocations(), curves, positionCurves, bestEpochs, confusions, searches);
     }
 
     private static ExperimentResult.SearchRun searchRun(JsonNode r) {
@@ -105,6 +122,32 @@ final class ResultFiles {
         return new ExperimentResult.SearchRun(r.path("models").asInt(), r.path("stemAndHead").asText(),
                 r.path("validationImages").asInt(), r.path("testImages").asInt(), r.path("finished").asText(),
                 budgets);
+    }
+
+    /**
+     * The {@code val_position_accuracy} of each line of a trainer's {@code metrics.jsonl}, in order; empty if the
+     * file is missing, larger than {@link #MAX_METRICS_BYTES}, or has a line without that number.
+     */
+    static List<Double> positionCurve(Path metrics) {
+        try {
+            if (!Files.isRegularFile(metrics) || Files.size(metrics) > MAX_METRICS_BYTES) {
+                return List.of();
+            }
+            List<Double> curve = new ArrayList<>();
+            for (String line : Files.readAllLines(metrics)) {
+                if (line.isBlank()) {
+                    continue;
+                }
+                JsonNode v = JSON.readTree(line).get("val_position_accuracy");
+                if (v == null || !v.isNumber()) {
+                    return List.of();
+                }
+                curve.add(v.asDouble());
+            }
+            return curve;
+        } catch (IOException | RuntimeException e) {
+            return List.of();
+        }
     }
 
     /** The method of {@code layershuffle-position-s2} or {@code layershuffle-position}. */

@@ -39,13 +39,7 @@ final class DiagnosticsSection {
             b.append("\n|---|").append("---|".repeat(curve.size())).append("\n| validation accuracy |");
             curve.forEach(v -> b.append(String.format(Locale.ROOT, " %.2f |", 100 * v)));
             b.append("\n\n");
-            int last = Math.min(3, curve.size() - 1);
-            if (last > 0) {
-                double gain = 100 * (curve.get(curve.size() - 1) - curve.get(curve.size() - 1 - last));
-                b.append(String.format(Locale.ROOT, "Over its last %d epochs the base gained %+.2f points of validation "
-                        + "accuracy: %s (rule: a plateau is a gain below 0.5 points over the last 3 epochs).%n%n", last,
-                        gain, gain < 0.5 && last == 3 ? "it plateaued" : "it had not plateaued yet"));
-            }
+            b.append(plateau(curve, r.bestEpochs().get("base")));
         }
         b.append(curvesImage);
 
@@ -146,6 +140,33 @@ final class DiagnosticsSection {
         }
         reasons.forEach(x -> b.append("- ").append(x).append("\n"));
         b.append("\n");
+    }
+
+    /**
+     * The base's plateau reading. Rule: it plateaued if its validation loss stopped falling before the last epoch
+     * (the kept checkpoint, lowest validation loss, is an earlier epoch's: more epochs fitted the training images
+     * only), or if its validation accuracy gained less than 0.5 points over the last 3 epochs. Under a cosine
+     * schedule the last epochs run at a learning rate near 0, so the accuracy's gain there alone cannot tell.
+     */
+    static String plateau(List<Double> curve, Integer bestEpoch) {
+        int epochs = curve.size();
+        int last = Math.min(3, epochs - 1);
+        if (last < 1) {
+            return "";
+        }
+        double gain = 100 * (curve.get(epochs - 1) - curve.get(epochs - 1 - last));
+        boolean lossStopped = bestEpoch != null && bestEpoch >= 1 && bestEpoch < epochs;
+        boolean flat = gain < 0.5 && last == 3;
+        StringBuilder b = new StringBuilder(String.format(Locale.ROOT, "Over its last %d epochs the base gained %+.2f "
+                + "points of validation accuracy", last, gain));
+        if (bestEpoch != null) {
+            b.append(String.format(Locale.ROOT, "; its validation loss was lowest at epoch %d of %d, the checkpoint the "
+                    + "fine-tunes start from (%.2f %%)", bestEpoch, epochs, 100 * curve.get(bestEpoch - 1)));
+        }
+        b.append(": ").append(lossStopped || flat ? "it plateaued" : "it had not plateaued yet").append(" (rule: a "
+                + "plateau is a validation loss that stopped falling before the last epoch, or a gain below 0.5 points "
+                + "over the last 3 epochs).\n\n");
+        return b.toString();
     }
 
     /**

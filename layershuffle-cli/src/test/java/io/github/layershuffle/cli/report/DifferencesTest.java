@@ -16,7 +16,7 @@ class DifferencesTest {
 
     static ExperimentResult result(Measurements m) {
         return new ExperimentResult(ExperimentSettings.standard(), Path.of("run"), m, Map.of(), List.of(), List.of(),
-                Map.of(), List.of(), Map.of(), Map.of(), Map.of(), Map.of());
+                Map.of(), List.of(), Map.of(), Map.of(), Map.of(), Map.of(), Map.of());
     }
 
     static Measurements baseline(double full, double keep3, double stem, double arbitrary, double merged,

@@ -16,7 +16,7 @@ class PositionCurveTest {
 
     private static String curve(Map<String, List<Double>> curves) {
         ExperimentResult r = new ExperimentResult(ExperimentSettings.standard(), Path.of("run"), new Measurements(),
-                Map.of(), List.of(), List.of(), Map.of(), List.of(), Map.of(), curves, Map.of(), Map.of());
+                Map.of(), List.of(), List.of(), Map.of(), List.of(), Map.of(), curves, Map.of(), Map.of(), Map.of());
         StringBuilder b = new StringBuilder();
         DiagnosticsSection.appendPositionCurve(b, r, Variant.LAYERSHUFFLE_PREDICT);
         return b.toString();
@@ -39,5 +39,18 @@ class PositionCurveTest {
     @Test
     void nothingWithoutRecordedCurves() {
         assertThat(curve(Map.of())).isEmpty();
+    }
+
+    @Test
+    void theBasePlateausWhenItsValidationLossStoppedFallingOrItsAccuracyIsFlat() {
+        List<Double> rising = List.of(0.80, 0.85, 0.880, 0.886, 0.890, 0.8966);
+        assertThat(DiagnosticsSection.plateau(rising, 6)).contains("+1.66 points").contains("lowest at epoch 6 of 6")
+                .contains("it had not plateaued yet");
+        assertThat(DiagnosticsSection.plateau(rising, 4)).contains("lowest at epoch 4 of 6").contains("(88.60 %)")
+                .contains(": it plateaued");
+        assertThat(DiagnosticsSection.plateau(rising, null)).doesNotContain("lowest").contains("not plateaued yet");
+        List<Double> flat = List.of(0.80, 0.85, 0.894, 0.895, 0.896, 0.897);
+        assertThat(DiagnosticsSection.plateau(flat, 6)).contains("+0.30 points").contains(": it plateaued");
+        assertThat(DiagnosticsSection.plateau(List.of(0.8), 1)).isEmpty();
     }
 }
