@@ -205,7 +205,7 @@ final class DiagnosticsSection {
             b.append(String.format(Locale.ROOT, "Its last epoch gained %s: %s (rule: still learning if the last "
                     + "epoch gained at least 1 point).%n%n", Rules.signed(gain),
                     gain >= 1 ? "it was still learning when fine-tuning stopped"
-                            : "it had about stopped learning at this learning rate"));
+                            : "it had about stopped learning by the end of its schedule"));
         }
     }
 

@@ -225,7 +225,8 @@ public final class ResultsReport {
                 + "other half; the table gives the mean over blocks. Paper: position predicted right in ")
                 .append(PaperNumbers.POSITION_PREDICTION.text()).append(" of cases; UMAP: ").append(PaperNumbers.PROBE)
                 .append(".\n\n");
-        for (Variant v : r.probePlots().keySet()) {
+        // in the settings' order: the result's map has none (a copy), and a report must not change between runs
+        for (Variant v : s.probeMethods().stream().filter(r.probePlots()::containsKey).toList()) {
             b.append(image(base, files, "probe-pca-" + v.id() + ".png", v.id() + " block outputs by slot"));
         }
         b.append("### What agrees with the paper and what does not\n\n");
