@@ -213,10 +213,20 @@ class LayerShuffleModelTest {
         assertThat(options.toString()).contains("intraOpThreads=1", "NO_OPT", "cpu", "cpuArena=true",
                 "tokenPoolBytes=1024");
         assertThat(RuntimeOptions.defaults().cpuArena()).isFalse();
+        assertThat(RuntimeOptions.defaults().memoryPattern()).isFalse();
+        assertThat(RuntimeOptions.builder().memoryPattern(true).build().memoryPattern()).isTrue();
+        assertThat(RuntimeOptions.defaults().toString()).contains("memoryPattern=false");
         assertThat(RuntimeOptions.defaults().tokenPoolBytes()).isEqualTo(64L << 20);
         try (LayerShuffleModel model = LayerShuffleModel.load(export.write(tmp.resolve("e")), options)) {
             assertLogits(model.predict(images), export.logits(images, ExecutionPlan.sequential(4)));
             assertThat(model.tokenPool().toString()).contains("of 1024 bytes");
+        }
+        // ONNX Runtime's memory pattern on (its own default) or off (ours): the same logits
+        for (boolean pattern : new boolean[] {true, false}) {
+            try (LayerShuffleModel model = LayerShuffleModel.load(export.write(tmp.resolve("p" + pattern)),
+                    RuntimeOptions.builder().memoryPattern(pattern).build())) {
+                assertLogits(model.predict(images), export.logits(images, ExecutionPlan.sequential(4)));
+            }
         }
     }
 }
