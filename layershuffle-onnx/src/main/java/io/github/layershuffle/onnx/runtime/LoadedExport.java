@@ -77,7 +77,7 @@ final class LoadedExport {
                 "export " + label + ": " + Manifest.FILE_NAME);
         OrtEnvironment env = SharedEnvironment.get(options);
         List<AutoCloseable> opened = new ArrayList<>();
-        try (SessionOptions opts = options.toSessionOptions()) {
+        try (SessionOptions opts = options.toSessionOptions(manifest.config())) {
             if (options.sharedThreadPool() && SharedEnvironment.hasGlobalPool()) {
                 opts.disablePerSessionThreads();
             }

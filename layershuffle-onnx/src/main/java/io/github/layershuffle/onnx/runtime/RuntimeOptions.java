@@ -7,11 +7,13 @@ import ai.onnxruntime.OrtSession.SessionOptions;
 import ai.onnxruntime.OrtSession.SessionOptions.OptLevel;
 import io.github.layershuffle.api.DeadlineExceededException;
 import io.github.layershuffle.api.LayerShuffleException;
+import io.github.layershuffle.api.ModelConfig;
 import java.security.PublicKey;
 import java.time.Duration;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * How {@link LayerShuffleModel} opens its ONNX Runtime sessions and uses memory: thread counts and the shared
@@ -33,6 +35,13 @@ import java.util.Objects;
 public final class RuntimeOptions {
     /** The default of {@link #tokenPoolBytes()}: 64 MiB. */
     public static final long DEFAULT_TOKEN_POOL_BYTES = 64L << 20;
+
+    /**
+     * From this many bytes of one image's MLP activations in a block on, a model's sessions run without ONNX
+     * Runtime's memory pattern unless told otherwise (256 KiB: ViT-B/16 has 2.4 MB, the Fashion-MNIST models 9 to
+     * 26 KB); see {@link #memoryPatternFor(ModelConfig)}.
+     */
+    public static final long PATTERN_LIMIT_BYTES_PER_IMAGE = 256L << 10;
     /** The default of {@link #closeTimeout()}: 10 seconds. */
     public static final Duration DEFAULT_CLOSE_TIMEOUT = Duration.ofSeconds(10);
     /** The default and largest {@link #maxGraphBytes()}: the most a Java array holds, about 2 GiB. */
@@ -48,7 +57,7 @@ public final class RuntimeOptions {
     private final boolean sharedThreadPool;
     private final long tokenPoolBytes;
     private final boolean cpuArena;
-    private final boolean memoryPattern;
+    private final Boolean memoryPattern;
     private final List<PublicKey> signatureKeys;
     private final Duration callTimeout;
     private final Duration closeTimeout;
@@ -143,17 +152,33 @@ public final class RuntimeOptions {
     }
 
     /**
-     * Whether each session plans its working memory as one block per run, ONNX Runtime's memory pattern (default
-     * false). Without an arena ({@link #cpuArena()} false) that block is allocated and freed on every run, and once
-     * it is larger than the C library hands out from its heap (glibc: 32 MiB at most) it is mapped afresh each
-     * time, its pages zeroed by the kernel: at ViT-B/16's size and batch 8 (about 50 MiB a block) the composed
-     * model then ran 14% slower than one graph. Without the pattern each tensor is allocated by itself, below that
-     * size, from memory the previous block just freed: the overhead went to -0.3% [-4.6%, +0.9%], with no arena and
-     * so no memory held per session (docs/PERFORMANCE.md, "Memory pattern"). With an arena of its own a session
-     * reuses the block either way.
+     * Whether each session plans its working memory as one block per run, ONNX Runtime's memory pattern, as set
+     * with {@link Builder#memoryPattern(boolean)}; empty (the default) decides per model, see
+     * {@link #memoryPatternFor(ModelConfig)}.
      */
-    public boolean memoryPattern() {
-        return memoryPattern;
+    public Optional<Boolean> memoryPattern() {
+        return Optional.ofNullable(memoryPattern);
+    }
+
+    /**
+     * Whether the sessions of a model of {@code config} use ONNX Runtime's memory pattern: the value set, else on
+     * for a model whose block works in little memory per image and off for one that works in a lot: off when a
+     * block's MLP activations of one image ({@code tokens x mlpWidth x 4} bytes) reach
+     * {@value #PATTERN_LIMIT_BYTES_PER_IMAGE} bytes. Why: without an arena ({@link #cpuArena()} false) the pattern's
+     * one block per run is allocated and freed on every run, and once it is larger than the C library hands out
+     * from its heap (glibc: 32 MiB at most) it is mapped afresh each time, its pages zeroed by the kernel. At
+     * ViT-B/16's size (2.4 MB per image) and batch 8 the composed model then ran 10 to 14% slower than one graph,
+     * and without the pattern +0.7% to +1.9%, holding 1.05x the one graph's memory (docs/PERFORMANCE.md, "Memory
+     * pattern off"). A small model's block stays far below that size at any batch it is run with, and there
+     * the one planned block is the cheaper allocation.
+     */
+    public boolean memoryPatternFor(ModelConfig config) {
+        if (memoryPattern != null) {
+            return memoryPattern;
+        }
+        long side = config.imageSize() / config.patchSize();
+        long tokens = side * side + 1;
+        return tokens * config.mlpWidth() * Float.BYTES < PATTERN_LIMIT_BYTES_PER_IMAGE;
     }
 
     /**
@@ -207,7 +232,7 @@ public final class RuntimeOptions {
      * @throws LayerShuffleException if CUDA is requested and this ONNX Runtime build cannot provide it, naming the
      *                               {@code onnxruntime_gpu} artifact
      */
-    SessionOptions toSessionOptions() {
+    SessionOptions toSessionOptions(ModelConfig config) {
         SessionOptions opts = new SessionOptions();
         try {
             if (intraOpThreads > 0) {
@@ -218,7 +243,7 @@ public final class RuntimeOptions {
             }
             opts.setOptimizationLevel(optimization);
             opts.setCPUArenaAllocator(cpuArena);
-            opts.setMemoryPatternOptimization(memoryPattern);
+            opts.setMemoryPatternOptimization(memoryPatternFor(config));
             String spin = spinning ? "1" : "0";
             opts.addConfigEntry("session.intra_op.allow_spinning", spin);
             opts.addConfigEntry("session.inter_op.allow_spinning", spin);
@@ -263,7 +288,7 @@ public final class RuntimeOptions {
     @Override
     public String toString() {
         return "RuntimeOptions[intraOpThreads=" + intraOpThreads + ", interOpThreads=" + interOpThreads
-                + ", optimization=" + optimization + ", spinning=" + spinning + ", sharedThreadPool=" + sharedThreadPool + ", tokenPoolBytes=" + tokenPoolBytes + ", cpuArena=" + cpuArena + ", memoryPattern=" + memoryPattern + ", device=" + (cuda() ? "cuda:" + cudaDevice : "cpu") + ", callTimeout=" + callTimeout
+                + ", optimization=" + optimization + ", spinning=" + spinning + ", sharedThreadPool=" + sharedThreadPool + ", tokenPoolBytes=" + tokenPoolBytes + ", cpuArena=" + cpuArena + ", memoryPattern=" + (memoryPattern == null ? "auto" : memoryPattern) + ", device=" + (cuda() ? "cuda:" + cudaDevice : "cpu") + ", callTimeout=" + callTimeout
                 + ", closeTimeout=" + closeTimeout + ", maxGraphBytes=" + maxGraphBytes
                 + (signatureKeys.isEmpty() ? "" : ", requireSignature=" + signatureKeys.stream()
                         .map(io.github.layershuffle.onnx.signing.ExportKeys::fingerprint).toList()) + "]";
@@ -279,7 +304,7 @@ public final class RuntimeOptions {
         private boolean sharedThreadPool = true;
         private long tokenPoolBytes = DEFAULT_TOKEN_POOL_BYTES;
         private boolean cpuArena;
-        private boolean memoryPattern;
+        private Boolean memoryPattern;
         private List<PublicKey> signatureKeys = List.of();
         private Duration callTimeout = Duration.ZERO;
         private Duration closeTimeout = DEFAULT_CLOSE_TIMEOUT;
@@ -351,8 +376,8 @@ public final class RuntimeOptions {
         }
 
         /**
-         * Lets each session plan its working memory as one block per run (default off; see
-         * {@link RuntimeOptions#memoryPattern()}).
+         * Lets each session plan its working memory as one block per run, or not, whatever the model (default:
+         * decided per model; see {@link RuntimeOptions#memoryPatternFor(ModelConfig)}).
          */
         public Builder memoryPattern(boolean pattern) {
             this.memoryPattern = pattern;

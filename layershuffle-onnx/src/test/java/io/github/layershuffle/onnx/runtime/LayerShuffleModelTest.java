@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.within;
 import ai.onnxruntime.OnnxTensor;
 import io.github.layershuffle.api.ExecutionPlan;
 import io.github.layershuffle.api.ExecutionPolicy;
+import io.github.layershuffle.api.ModelConfig;
 import io.github.layershuffle.api.ModelIdentity;
 import io.github.layershuffle.api.Variant;
 import java.net.URL;
@@ -213,9 +214,16 @@ class LayerShuffleModelTest {
         assertThat(options.toString()).contains("intraOpThreads=1", "NO_OPT", "cpu", "cpuArena=true",
                 "tokenPoolBytes=1024");
         assertThat(RuntimeOptions.defaults().cpuArena()).isFalse();
-        assertThat(RuntimeOptions.defaults().memoryPattern()).isFalse();
-        assertThat(RuntimeOptions.builder().memoryPattern(true).build().memoryPattern()).isTrue();
-        assertThat(RuntimeOptions.defaults().toString()).contains("memoryPattern=false");
+        assertThat(RuntimeOptions.defaults().memoryPattern()).isEmpty();
+        assertThat(RuntimeOptions.defaults().toString()).contains("memoryPattern=auto");
+        // by default on for a small block (here 5 tokens x 4 x 4 bytes per image), off for ViT-B/16's 2.4 MB
+        ModelConfig vitB = ModelConfig.builder().imageSize(224).channels(3).patchSize(16).width(768).depth(12)
+                .heads(12).mlpWidth(3072).classes(1000).build();
+        assertThat(RuntimeOptions.defaults().memoryPatternFor(export.config)).isTrue();
+        assertThat(RuntimeOptions.defaults().memoryPatternFor(vitB)).isFalse();
+        assertThat(RuntimeOptions.builder().memoryPattern(true).build().memoryPatternFor(vitB)).isTrue();
+        assertThat(RuntimeOptions.builder().memoryPattern(false).build().memoryPatternFor(export.config)).isFalse();
+        assertThat(RuntimeOptions.builder().memoryPattern(false).build().toString()).contains("memoryPattern=false");
         assertThat(RuntimeOptions.defaults().tokenPoolBytes()).isEqualTo(64L << 20);
         try (LayerShuffleModel model = LayerShuffleModel.load(export.write(tmp.resolve("e")), options)) {
             assertLogits(model.predict(images), export.logits(images, ExecutionPlan.sequential(4)));
