@@ -1,14 +1,10 @@
 package io.github.layershuffle.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -17,27 +13,14 @@ import org.junit.jupiter.api.Test;
  * {@code -Dai.djl.offline=...} of the user's own in {@code LAYERSHUFFLE_JAVA_OPTS} left alone.
  */
 class LauncherOfflineTest {
-    private static final Path LAUNCHER = Path.of("..", "layershuffle");
-
     private static String[] run(Map<String, String> env) throws IOException, InterruptedException {
-        String script = "set -euo pipefail; eval \"$(sed -n '/^djl_offline_option() {/,/^}/p' " + LAUNCHER
-                + ")\"; djl_offline_option";
-        ProcessBuilder pb = new ProcessBuilder("bash", "-c", script);
-        pb.environment().remove("LAYERSHUFFLE_JAVA_OPTS");
-        pb.environment().remove("LAYERSHUFFLE_DJL_OFFLINE");
-        pb.environment().putAll(env);
-        Process p = pb.start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
-        String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8).strip();
-        assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
-        return new String[] {Integer.toString(p.exitValue()), out, err};
+        return LauncherFunctions.run("djl_offline_option", List.of("LAYERSHUFFLE_JAVA_OPTS", "LAYERSHUFFLE_DJL_OFFLINE"),
+                env);
     }
 
     @Test
     void offlineByDefaultAndOverridable() throws IOException, InterruptedException {
-        assumeTrue(Files.isRegularFile(LAUNCHER), "the launcher is at the repository root, beside this module");
-        assumeTrue(Files.isExecutable(Path.of("/bin/bash")) || Files.isExecutable(Path.of("/usr/bin/bash")),
-                "needs bash");
+        LauncherFunctions.assumeAvailable();
         assertThat(run(Map.of())).containsExactly("0", "-Dai.djl.offline=true", "");
         assertThat(run(Map.of("LAYERSHUFFLE_DJL_OFFLINE", "false"))).containsExactly("0", "-Dai.djl.offline=false", "");
         assertThat(run(Map.of("LAYERSHUFFLE_JAVA_OPTS", "-Xmx8g -Dai.djl.offline=false")))

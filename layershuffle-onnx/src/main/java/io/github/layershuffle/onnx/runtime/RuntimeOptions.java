@@ -176,9 +176,7 @@ public final class RuntimeOptions {
         if (memoryPattern != null) {
             return memoryPattern;
         }
-        long side = config.imageSize() / config.patchSize();
-        long tokens = side * side + 1;
-        return tokens * config.mlpWidth() * Float.BYTES < PATTERN_LIMIT_BYTES_PER_IMAGE;
+        return (long) config.tokenCount() * config.mlpWidth() * Float.BYTES < PATTERN_LIMIT_BYTES_PER_IMAGE;
     }
 
     /**

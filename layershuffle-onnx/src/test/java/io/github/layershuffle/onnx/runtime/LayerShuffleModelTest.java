@@ -217,8 +217,7 @@ class LayerShuffleModelTest {
         assertThat(RuntimeOptions.defaults().memoryPattern()).isEmpty();
         assertThat(RuntimeOptions.defaults().toString()).contains("memoryPattern=auto");
         // by default on for a small block (here 5 tokens x 4 x 4 bytes per image), off for ViT-B/16's 2.4 MB
-        ModelConfig vitB = ModelConfig.builder().imageSize(224).channels(3).patchSize(16).width(768).depth(12)
-                .heads(12).mlpWidth(3072).classes(1000).build();
+        ModelConfig vitB = ModelConfig.vitB16(1000);
         assertThat(RuntimeOptions.defaults().memoryPatternFor(export.config)).isTrue();
         assertThat(RuntimeOptions.defaults().memoryPatternFor(vitB)).isFalse();
         assertThat(RuntimeOptions.builder().memoryPattern(true).build().memoryPatternFor(vitB)).isTrue();
