@@ -128,9 +128,11 @@ public record ExperimentResult(ExperimentSettings settings, Path directory, Meas
      * @param threads  the PyTorch thread settings it ran with; empty for the defaults or when not recorded
      * @param probeGflopsPerSecond the rate its {@link SpeedProbe} measured before it ran units, GFLOP/s;
      *                 {@code NaN} when not recorded (states written before the probe existed)
+     * @param wallSeconds   seconds from its start to its end, {@code NaN} when it did not finish (it was stopped
+     *                 or died, or still runs)
      */
     public record Invocation(String started, String command, int unitsRun, String threads,
-                             double probeGflopsPerSecond) {
+                             double probeGflopsPerSecond, double wallSeconds) {
     }
 
     /**

@@ -7,6 +7,7 @@ import io.github.layershuffle.train.data.FashionMnist;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
+import java.util.OptionalInt;
 
 /**
  * Everything that decides what an {@link Experiment} computes: the model, how the base model and the
@@ -227,6 +228,20 @@ public record ExperimentSettings(String preset, ModelConfig model, int baseEpoch
             case "paper" -> paper();
             default -> throw new IllegalArgumentException("unknown preset '" + name + "', expected one of " + PRESETS);
         };
+    }
+
+    /**
+     * The wall time these settings are meant to finish in on a 2-core machine, in minutes, when they are a preset
+     * with such a bound, unchanged: {@code small} an hour, {@code standard} 150 minutes (issue 13, the recipe
+     * search included). Empty for the other presets and for changed settings (e.g. {@link #withSeeds}).
+     */
+    public OptionalInt minutesBound() {
+        int bound = switch (preset) {
+            case "small" -> 60;
+            case "standard" -> 150;
+            default -> 0;
+        };
+        return bound > 0 && equals(preset(preset)) ? OptionalInt.of(bound) : OptionalInt.empty();
     }
 
     /**

@@ -12,7 +12,9 @@ import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.time.Duration;
 import java.time.Instant;
+import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -90,10 +92,25 @@ final class RunDirectory {
             int ran = i.path("unitsRun").size();
             if (ran > 0) {
                 out.add(new ExperimentResult.Invocation(i.path("started").asText(), i.path("command").asText(), ran,
-                        i.path("threads").asText("").strip(), i.path(PROBE_FIELD).asDouble(Double.NaN)));
+                        i.path("threads").asText("").strip(), i.path(PROBE_FIELD).asDouble(Double.NaN),
+                        wallSeconds(i)));
             }
         }
         return out;
+    }
+
+    /**
+     * Seconds from an invocation's {@code started} to its {@code finished}, or {@code NaN} if either is missing (it
+     * did not finish) or unreadable.
+     */
+    private static double wallSeconds(JsonNode invocation) {
+        try {
+            Instant start = Instant.parse(invocation.path("started").asText());
+            Instant end = Instant.parse(invocation.path("finished").asText());
+            return Duration.between(start, end).toNanos() / 1e9;
+        } catch (DateTimeParseException e) {
+            return Double.NaN;
+        }
     }
 
     static String name(Variant method, int seed) {

@@ -6,6 +6,7 @@ import io.github.layershuffle.api.LayerShuffleException;
 import io.github.layershuffle.api.ModelConfig;
 import io.github.layershuffle.api.Variant;
 import io.github.layershuffle.train.eval.Stat;
+import io.github.layershuffle.cli.experiment.CostEstimate;
 import io.github.layershuffle.cli.experiment.ExperimentResult;
 import io.github.layershuffle.cli.experiment.SpeedProbe;
 import io.github.layershuffle.cli.experiment.ExperimentSettings;
@@ -23,6 +24,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.function.Function;
 
 /**
@@ -113,6 +115,8 @@ public final class ResultsReport {
             b.append("Invocations that ran units:\n\n");
             r.invocations().forEach(i -> b.append("- ").append(i.started()).append(": `").append(i.command())
                     .append("` ran ").append(i.unitsRun()).append(" unit(s)")
+                    .append(Double.isNaN(i.wallSeconds()) ? " (did not finish)"
+                            : String.format(Locale.ROOT, " in %.1f min", i.wallSeconds() / 60))
                     .append(i.threads().isEmpty() ? "" : " with " + i.threads())
                     .append(Double.isNaN(i.probeGflopsPerSecond()) ? "" : String.format(Locale.ROOT,
                             "; speed probe (%s product) %.1f GFLOP/s", SpeedProbe.shape(), i.probeGflopsPerSecond()))
@@ -273,7 +277,7 @@ public final class ResultsReport {
                 + "sequentially from the base's first blocks").append(" |\n\n");
     }
 
-    private static void timing(StringBuilder b, ExperimentResult r) {
+    static void timing(StringBuilder b, ExperimentResult r) {
         b.append("## Swarm inference under faults\n\nBlocks of these models served by gRPC nodes that are killed and "
                 + "restarted while the test set runs: [SWARM.md](SWARM.md) (made by samples/swarm's bench, not by "
                 + "this command).\n\n");
@@ -297,6 +301,33 @@ public final class ResultsReport {
                     fine.stream().mapToDouble(Double::doubleValue).average().orElse(0), fine.size()));
         }
         b.append("Epochs include the validation pass.\n\n");
+        StringBuilder t = new StringBuilder();
+        double search = r.units().stream().filter(u -> u.unit().startsWith("search-"))
+                .mapToDouble(ExperimentResult.UnitTime::seconds).filter(Double::isFinite).sum();
+        if (search > 0) {
+            t.append(String.format(Locale.ROOT, "The protocol's units took %.0f min, the recipe search %.0f min. ",
+                    (total - search) / 60, search / 60));
+        }
+        boolean allFinished = !r.invocations().isEmpty()
+                && r.invocations().stream().allMatch(i -> Double.isFinite(i.wallSeconds()));
+        double wall = r.invocations().stream().mapToDouble(ExperimentResult.Invocation::wallSeconds).sum();
+        if (allFinished) {
+            t.append(String.format(Locale.ROOT, "From start to end the invocations took %.0f min (building, the speed "
+                    + "probe and loading data included). ", wall / 60));
+        }
+        OptionalInt bound = r.settings().minutesBound();
+        if (bound.isPresent() && r.isComplete()) {
+            double minutes = (allFinished ? wall : total) / 60;
+            t.append(String.format(Locale.ROOT, "The preset is meant to finish within %d minutes on 2 cores: %s "
+                    + "(%.0f min, %s, on the machine and threads above; the invocations' speed probes say how fast "
+                    + "it was, against %.1f GFLOP/s at 1 thread on the machine the estimate was calibrated on).",
+                    bound.getAsInt(), minutes <= bound.getAsInt() ? "met" : "not met", minutes,
+                    allFinished ? "start to end" : "the units' time, as some invocations did not finish",
+                    CostEstimate.CALIBRATION_PROBE_GFLOPS));
+        }
+        if (!t.isEmpty()) {
+            b.append(t.toString().strip()).append("\n\n");
+        }
     }
 
     private static void pruningRow(StringBuilder b, Measurements m, ExperimentSettings s, Variant v, String label,

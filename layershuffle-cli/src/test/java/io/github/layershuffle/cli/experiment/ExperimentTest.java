@@ -74,6 +74,7 @@ class ExperimentTest {
         ExperimentResult result = experiment.run();
         assertThat(result.invocations()).extracting(ExperimentResult.Invocation::probeGflopsPerSecond)
                 .containsExactly(42.5);
+        assertThat(result.invocations().get(0).wallSeconds()).as("a finished invocation's wall time").isPositive();
 
         assertThat(result.isComplete()).isTrue();
         assertThat(started).containsExactlyElementsOf(experiment.unitNames());
@@ -87,7 +88,7 @@ class ExperimentTest {
         assertThat(md).contains("## Table 1", "## Pruning", "## Table 2", "linear probe", "82.61 ± 0.08 %",
                 "62.77 ± 0.41 %", "layershuffle experiment --preset test", "cores", "### What agrees", "## Diagnostics",
                 "### Update ratio per slot", "## Why we differ from the paper", "stem and head always from model 1",
-                "speed probe ([6400x64] x [64x192] product) 42.5 GFLOP/s");
+                "speed probe ([6400x64] x [64x192] product) 42.5 GFLOP/s", "unit(s) in ");
 
         JsonNode summary = new ObjectMapper().readTree(ResultsReport.summaryFile(report).toFile());
         for (Variant v : ExperimentSettings.ALL_METHODS) {
