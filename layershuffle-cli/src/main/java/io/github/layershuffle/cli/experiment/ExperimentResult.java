@@ -104,6 +104,16 @@ public record ExperimentResult(ExperimentSettings settings, Path directory, Meas
         }
     }
 
+    /**
+     * The method a training or unit names: {@code layershuffle-position} for {@code layershuffle-position-s2}
+     * (a fine-tune, the keys of {@link #positionCurves}) or {@code layershuffle-position} (a unit's method part).
+     *
+     * @throws IllegalArgumentException if the name, less a {@code -s<seed>} suffix, is no method's id
+     */
+    public static Variant methodOf(String run) {
+        return Variant.fromId(run.replaceFirst("-s\\d+$", ""));
+    }
+
     /** Whether every unit has finished. */
     public boolean isComplete() {
         return pending.isEmpty();

@@ -2,8 +2,10 @@ package io.github.layershuffle.cli.experiment;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.github.layershuffle.api.LayerShuffleException;
 import io.github.layershuffle.api.Variant;
 import io.github.layershuffle.train.eval.SlotConfusion;
+import io.github.layershuffle.train.training.EpochMetrics;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -18,8 +20,6 @@ import java.util.Optional;
 final class ResultFiles {
     /** The largest {@code metrics.jsonl} read for a learning curve (a line per epoch is far below it). */
     static final long MAX_METRICS_BYTES = 16L << 20;
-    private static final com.fasterxml.jackson.databind.ObjectMapper JSON =
-            new com.fasterxml.jackson.databind.ObjectMapper();
 
     private ResultFiles() {
     }
@@ -125,33 +125,48 @@ final class ResultFiles {
     }
 
     /**
-     * The {@code val_position_accuracy} of each line of a trainer's {@code metrics.jsonl}, in order; empty if the
-     * file is missing, larger than {@link #MAX_METRICS_BYTES}, or has a line without that number.
+     * The slot accuracy ({@link EpochMetrics#validationPositionAccuracy()}) of each epoch of a trainer's
+     * {@code metrics.jsonl}, in order; empty if the file is missing or an epoch has none (a variant without
+     * slots, or no validation data).
+     *
+     * @throws LayerShuffleException naming the file and the limit if it is larger than {@link #MAX_METRICS_BYTES},
+     *                               or the file and the line if a line is not an epoch's metrics
      */
     static List<Double> positionCurve(Path metrics) {
+        List<String> lines;
         try {
-            if (!Files.isRegularFile(metrics) || Files.size(metrics) > MAX_METRICS_BYTES) {
+            if (!Files.isRegularFile(metrics)) {
                 return List.of();
             }
-            List<Double> curve = new ArrayList<>();
-            for (String line : Files.readAllLines(metrics)) {
-                if (line.isBlank()) {
-                    continue;
-                }
-                JsonNode v = JSON.readTree(line).get("val_position_accuracy");
-                if (v == null || !v.isNumber()) {
-                    return List.of();
-                }
-                curve.add(v.asDouble());
+            long size = Files.size(metrics);
+            if (size > MAX_METRICS_BYTES) {
+                throw new LayerShuffleException(metrics + " holds " + size + " bytes, more than the "
+                        + MAX_METRICS_BYTES + " read for a learning curve");
             }
-            return curve;
-        } catch (IOException | RuntimeException e) {
-            return List.of();
+            lines = Files.readAllLines(metrics);
+        } catch (IOException e) {
+            throw new LayerShuffleException("cannot read " + metrics + ": " + e.getMessage(), e);
         }
+        List<Double> curve = new ArrayList<>();
+        for (int n = 0; n < lines.size(); n++) {
+            if (lines.get(n).isBlank()) {
+                continue;
+            }
+            EpochMetrics epoch;
+            try {
+                epoch = EpochMetrics.fromJson(lines.get(n));
+            } catch (LayerShuffleException e) {
+                throw new LayerShuffleException(metrics + " line " + (n + 1) + ": " + e.getMessage(), e);
+            }
+            if (Double.isNaN(epoch.validationPositionAccuracy())) {
+                return List.of();
+            }
+            curve.add(epoch.validationPositionAccuracy());
+        }
+        return curve;
     }
 
-    /** The method of {@code layershuffle-position-s2} or {@code layershuffle-position}. */
     private static Variant method(String rest) {
-        return Variant.fromId(rest.replaceFirst("-s\\d+$", ""));
+        return ExperimentResult.methodOf(rest);
     }
 }

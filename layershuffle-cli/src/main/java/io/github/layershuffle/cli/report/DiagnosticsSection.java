@@ -176,7 +176,7 @@ final class DiagnosticsSection {
     static void appendPositionCurve(StringBuilder b, ExperimentResult r, Variant method) {
         List<List<Double>> runs = new java.util.ArrayList<>();
         r.positionCurves().forEach((run, curve) -> {
-            if (run.replaceFirst("-s\\d+$", "").equals(method.id())) {
+            if (ExperimentResult.methodOf(run) == method) {
                 runs.add(curve);
             }
         });
