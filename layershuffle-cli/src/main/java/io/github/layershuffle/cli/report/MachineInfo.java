@@ -60,6 +60,11 @@ public record MachineInfo(String cpuModel, int cores, double memoryGiB, String j
         return Files.isReadable(file) ? Files.readAllLines(file) : List.of();
     }
 
+    /** This machine with {@code newThreads} in place of the thread settings, e.g. where others ran the work. */
+    public MachineInfo withThreads(String newThreads) {
+        return new MachineInfo(cpuModel, cores, memoryGiB, java, os, newThreads);
+    }
+
     /** One line, e.g. {@code 2 cores (AMD EPYC), 23.4 GiB memory, Java 17.0.9 (...), Linux amd64, PyTorch threads: default}. */
     public String describe() {
         return String.format(Locale.ROOT, "%d cores (%s), %s memory, Java %s, %s, %s", cores, cpuModel,

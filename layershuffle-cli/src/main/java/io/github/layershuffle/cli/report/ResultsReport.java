@@ -102,12 +102,8 @@ public final class ResultsReport {
         Findings findings = new Findings(r);
         Path base = report.toAbsolutePath().getParent();
         String date = ZonedDateTime.now().format(DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm z", Locale.ROOT));
-        List<String> runCommands = r.invocations().stream().map(ExperimentResult.Invocation::command).distinct()
-                .toList();
-        String runBy = runCommands.isEmpty() ? "`" + command + "`"
-                : String.join(" and ", runCommands.stream().map(c -> "`" + c + "`").toList());
-        String provenance = "Run by " + runBy + (runCommands.contains(command) ? "" : " (report by `" + command + "`)")
-                + " on " + machine.describe() + ", " + date + ".";
+        String provenance = provenance(r, command, machine, date);
+        List<String> runCommands = runCommands(r);
         StringBuilder b = new StringBuilder();
         b.append("# LayerShuffle at small scale: results (preset `").append(s.preset()).append("`)\n\n");
         b.append(provenance).append(" Run directory: `").append(shown(r.directory())).append("`.\n\n");
@@ -275,6 +271,26 @@ public final class ResultsReport {
                         + "the training seeds' |\n");
         b.append("| controls | ").append(s.controlDepths().isEmpty() ? "none" : s.controlDepths() + " blocks, refined "
                 + "sequentially from the base's first blocks").append(" |\n\n");
+    }
+
+    /**
+     * "Run by ... on ..., date.": the commands the invocations recorded (and the report's, if it is another), the
+     * machine, and the thread settings: the invocations' own where they recorded them (listed below the line),
+     * else this process's.
+     */
+    static String provenance(ExperimentResult r, String command, MachineInfo machine, String date) {
+        List<String> runCommands = runCommands(r);
+        String runBy = runCommands.isEmpty() ? "`" + command + "`"
+                : String.join(" and ", runCommands.stream().map(c -> "`" + c + "`").toList());
+        // the threads that measured the numbers are the invocations' own, not this (report) process's
+        MachineInfo shown = r.invocations().stream().anyMatch(i -> !i.threads().isEmpty())
+                ? machine.withThreads("PyTorch threads as each invocation below lists") : machine;
+        return "Run by " + runBy + (runCommands.contains(command) ? "" : " (report by `" + command + "`)") + " on "
+                + shown.describe() + ", " + date + ".";
+    }
+
+    private static List<String> runCommands(ExperimentResult r) {
+        return r.invocations().stream().map(ExperimentResult.Invocation::command).distinct().toList();
     }
 
     static void timing(StringBuilder b, ExperimentResult r) {
