@@ -30,7 +30,7 @@ public final class Activations {
         Objects.requireNonNull(data, "data");
         long count = count(shape, "tensor");
         if (data.remaining() != count) {
-            throw new IllegalArgumentException("tensor of shape " + Arrays.toString(shape) + " needs " + count
+            throw new IllegalArgumentException("tensor of shape " + shown(shape) + " needs " + count
                     + " values, the buffer holds " + data.remaining());
         }
         byte[] bytes = new byte[Math.toIntExact(count * Float.BYTES)];
@@ -88,13 +88,13 @@ public final class Activations {
         long[] shape = tensor.getShapeList().stream().mapToLong(Long::longValue).toArray();
         String want = describe(expected, maxBatch);
         if (shape.length != expected.length) {
-            throw new IllegalArgumentException(what + ": shape " + Arrays.toString(shape) + " has rank "
+            throw new IllegalArgumentException(what + ": shape " + shown(shape) + " has rank "
                     + shape.length + ", expected " + want);
         }
         for (int i = 0; i < shape.length; i++) {
             boolean ok = expected[i] < 0 ? shape[i] >= 1 && shape[i] <= maxBatch : shape[i] == expected[i];
             if (!ok) {
-                throw new IllegalArgumentException(what + ": shape " + Arrays.toString(shape) + " does not match "
+                throw new IllegalArgumentException(what + ": shape " + shown(shape) + " does not match "
                         + want + " (dimension " + i + " is " + shape[i] + ")");
             }
         }
@@ -102,14 +102,14 @@ public final class Activations {
         ByteString data = tensor.getData();
         if (data.size() != count * Float.BYTES) {
             throw new IllegalArgumentException(what + ": " + data.size() + " bytes of data, shape "
-                    + Arrays.toString(shape) + " needs " + count * Float.BYTES + " (4 bytes per float32)");
+                    + shown(shape) + " needs " + count * Float.BYTES + " (4 bytes per float32)");
         }
         FloatBuffer in = data.asReadOnlyByteBuffer().order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
         FloatBuffer out = ByteBuffer.allocateDirect(data.size()).order(ByteOrder.nativeOrder()).asFloatBuffer();
         for (int i = 0; i < count; i++) {
             float v = in.get(i);
             if (!Float.isFinite(v)) {
-                throw new IllegalArgumentException(what + ": value " + i + " of shape " + Arrays.toString(shape)
+                throw new IllegalArgumentException(what + ": value " + i + " of shape " + shown(shape)
                         + " is " + v + "; activations must be finite");
             }
             out.put(i, v);
@@ -117,22 +117,31 @@ public final class Activations {
         return new Decoded(shape, out);
     }
 
+    /** A shape for a message: whole up to 8 dimensions, else its first 8 and its rank (a peer picks the rank). */
+    static String shown(long[] shape) {
+        if (shape.length <= 8) {
+            return Arrays.toString(shape);
+        }
+        String head = Arrays.toString(Arrays.copyOf(shape, 8));
+        return head.substring(0, head.length() - 1) + ", ... (" + shape.length + " dimensions)]";
+    }
+
     private static long count(long[] shape, String what) {
         Objects.requireNonNull(shape, "shape");
         long n = 1;
         for (long d : shape) {
             if (d < 1) {
-                throw new IllegalArgumentException(what + ": shape " + Arrays.toString(shape)
+                throw new IllegalArgumentException(what + ": shape " + shown(shape)
                         + " has a dimension below 1");
             }
             try {
                 n = Math.multiplyExact(n, d);
             } catch (ArithmeticException e) {
-                throw new IllegalArgumentException(what + ": shape " + Arrays.toString(shape) + " is too large", e);
+                throw new IllegalArgumentException(what + ": shape " + shown(shape) + " is too large", e);
             }
         }
         if (n > Integer.MAX_VALUE / Float.BYTES) {
-            throw new IllegalArgumentException(what + ": shape " + Arrays.toString(shape) + " holds " + n
+            throw new IllegalArgumentException(what + ": shape " + shown(shape) + " holds " + n
                     + " values, more than one message can carry");
         }
         return n;

@@ -24,6 +24,17 @@ class ActivationsTest {
     }
 
     @Test
+    void aShapeOfThousandsOfDimensionsIsShownByItsRankNotInFull() {
+        Tensor.Builder b = Tensor.newBuilder();
+        for (int i = 0; i < 5000; i++) {
+            b.addShape(10);
+        }
+        assertThatThrownBy(() -> Activations.decode(b.build(), "tokens", new long[] {-1, 5, 16}, 64))
+                .hasMessage("tokens: shape [10, 10, 10, 10, 10, 10, 10, 10, ... (5000 dimensions)] has rank 5000, "
+                        + "expected [batch, 5, 16] with batch in [1, 64]");
+    }
+
+    @Test
     void refusesWhatDoesNotMatchNamingTheTensor() {
         Tensor t = Activations.encode(new float[6], new long[] {2, 3});
         assertThatThrownBy(() -> Activations.decode(t, "tokens", new long[] {-1, 4}, 8))
