@@ -62,7 +62,7 @@ final class ResultFiles {
                     bestEpochs.put(rest, r.path("bestEpoch").asInt());
                 }
                 if (positions.isEmpty() && !rest.equals("base") && !rest.startsWith("control-")
-                        && method(rest).predictsPosition()) {
+                        && ExperimentResult.methodOf(rest).predictsPosition()) {
                     // units written before the curve was recorded: the trainer's own metrics.jsonl has it
                     positions.addAll(positionCurve(dir.root().resolve("train").resolve(rest).resolve("metrics.jsonl")));
                 }
@@ -72,7 +72,7 @@ final class ResultFiles {
                 continue;
             }
             // the Fig. 1b controls are baselines of fewer blocks; their metrics are named control<k>.*
-            Variant method = rest.startsWith("control-") ? Variant.BASELINE : method(rest);
+            Variant method = rest.startsWith("control-") ? Variant.BASELINE : ExperimentResult.methodOf(rest);
             if (kind.equals("search")) {
                 searches.put(method, searchRun(r));
             }
@@ -164,9 +164,5 @@ final class ResultFiles {
             curve.add(epoch.validationPositionAccuracy());
         }
         return curve;
-    }
-
-    private static Variant method(String rest) {
-        return ExperimentResult.methodOf(rest);
     }
 }
