@@ -29,7 +29,8 @@ import java.util.stream.IntStream;
  * session, and the blocks run in the order an {@link ExecutionPolicy} or {@link ExecutionPlan} gives. The
  * tokens pass from session to session as ONNX Runtime tensors, never copied through Java arrays; each block
  * writes its output into the tensor the block before it read, and the model keeps those tensors for later calls
- * ({@link RuntimeOptions#tokenPoolBytes()}).
+ * ({@link RuntimeOptions#tokenPoolBytes()}). A batch larger than {@link RuntimeOptions#passImagesFor} runs as
+ * consecutive passes of that many images, joined in image order.
  *
  * <pre>{@code
  * try (LayerShuffleModel model = LayerShuffleModel.load(Path.of("exports/fashion-shuffle"))) {
@@ -68,6 +69,7 @@ public final class LayerShuffleModel implements BlockSequence<OnnxTensor>, AutoC
     private final TokenPool tokenPool;
     private final Guard guard = new Guard("LayerShuffleModel");
     private final RuntimeOptions options;
+    private final int passImages;
     private volatile Consumer<? super OnnxValue> observer = NO_OBSERVER;
 
     /**
@@ -87,6 +89,7 @@ public final class LayerShuffleModel implements BlockSequence<OnnxTensor>, AutoC
         this.labels = IntStream.range(0, head.config().classes()).mapToObj(head.config()::label).toList();
         this.tokenPool = new TokenPool(stem.config().tokenCount(), stem.config().width(), options.tokenPoolBytes());
         this.options = options;
+        this.passImages = options.passImagesFor(stem.config());
     }
 
     /**
@@ -413,6 +416,10 @@ public final class LayerShuffleModel implements BlockSequence<OnnxTensor>, AutoC
         try {
             checkPlan(plan);
             Passes.checkTokens(input, config());
+            if (Batches.batch(input) > passImages) {
+                return Batches.tokens(input, passImages, part -> Passes.run(blocks, tokenPool, part, plan, call,
+                        observer));
+            }
             return Passes.run(blocks, tokenPool, input, plan, call, observer);
         } finally {
             exit(call);
@@ -423,6 +430,10 @@ public final class LayerShuffleModel implements BlockSequence<OnnxTensor>, AutoC
         Call call = enter(block.toString());
         try {
             Passes.checkTokens(input, config());
+            if (Batches.batch(input) > passImages) {
+                return Batches.tokens(input, passImages, part -> finite(block.export().runBlock(block.index(), part,
+                        position, false, call, observer).tokens(), "the tokens of " + block));
+            }
             return finite(block.export().runBlock(block.index(), input, position, false, call, observer).tokens(),
                     "the tokens of " + block);
         } finally {
@@ -441,7 +452,12 @@ public final class LayerShuffleModel implements BlockSequence<OnnxTensor>, AutoC
         }
     }
 
+    /** The images in passes of at most {@link RuntimeOptions#passImagesFor} images each. */
     private Prediction forward(OnnxTensor pixels, ExecutionPlan plan, Call call) {
+        if (Batches.batch(pixels) > passImages) {
+            return Batches.predict(pixels, passImages, part -> Passes.predict(stem, blocks, head, labels, tokenPool,
+                    part, plan, call, observer));
+        }
         return Passes.predict(stem, blocks, head, labels, tokenPool, pixels, plan, call, observer);
     }
 

@@ -50,6 +50,37 @@ public final class Prediction {
         }
     }
 
+    /**
+     * The predictions of consecutive parts of one batch, all under one plan, as one prediction of the whole batch
+     * in image order.
+     */
+    static Prediction join(List<Prediction> parts) {
+        if (parts.size() == 1) {
+            return parts.get(0);
+        }
+        Prediction first = parts.get(0);
+        List<float[]> rows = new ArrayList<>();
+        List<List<float[]>> slots = new ArrayList<>();
+        int slotCount = first.positionLogits == null ? 0 : first.positionLogits.length;
+        for (int s = 0; s < slotCount; s++) {
+            slots.add(new ArrayList<>());
+        }
+        for (Prediction p : parts) {
+            if (!p.plan.equals(first.plan) || (p.positionLogits == null) != (first.positionLogits == null)) {
+                throw new IllegalArgumentException("parts of one batch must share the plan and the kind of output");
+            }
+            rows.addAll(Arrays.asList(p.logits));
+            for (int s = 0; s < slotCount; s++) {
+                slots.get(s).addAll(Arrays.asList(p.positionLogits[s]));
+            }
+        }
+        float[][][] position = first.positionLogits == null ? null : new float[slotCount][][];
+        for (int s = 0; s < slotCount; s++) {
+            position[s] = slots.get(s).toArray(float[][]::new);
+        }
+        return new Prediction(rows.toArray(float[][]::new), first.labels, first.plan, position);
+    }
+
     /** Number of images. */
     public int batchSize() {
         return logits.length;

@@ -37,11 +37,11 @@ public final class RuntimeOptions {
     public static final long DEFAULT_TOKEN_POOL_BYTES = 64L << 20;
 
     /**
-     * From this many bytes of one image's MLP activations in a block on, a model's sessions run without ONNX
-     * Runtime's memory pattern unless told otherwise (256 KiB: ViT-B/16 has 2.4 MB, the Fashion-MNIST models 9 to
-     * 26 KB); see {@link #memoryPatternFor(ModelConfig)}.
+     * The most bytes of MLP activations ({@code tokens x mlpWidth x 4} per image) one pass of a model works on by
+     * default on the CPU: 6 MiB, two images of ViT-B/16 (2.4 MB each), 241 to 699 of the Fashion-MNIST models (9 to
+     * 26 KB); see {@link #passImagesFor(ModelConfig)}.
      */
-    public static final long PATTERN_LIMIT_BYTES_PER_IMAGE = 256L << 10;
+    public static final long PASS_ACTIVATION_BYTES = 6L << 20;
     /** The default of {@link #closeTimeout()}: 10 seconds. */
     public static final Duration DEFAULT_CLOSE_TIMEOUT = Duration.ofSeconds(10);
     /** The default and largest {@link #maxGraphBytes()}: the most a Java array holds, about 2 GiB. */
@@ -58,6 +58,7 @@ public final class RuntimeOptions {
     private final long tokenPoolBytes;
     private final boolean cpuArena;
     private final Boolean memoryPattern;
+    private final int passImages;
     private final List<PublicKey> signatureKeys;
     private final Duration callTimeout;
     private final Duration closeTimeout;
@@ -73,6 +74,7 @@ public final class RuntimeOptions {
         this.tokenPoolBytes = b.tokenPoolBytes;
         this.cpuArena = b.cpuArena;
         this.memoryPattern = b.memoryPattern;
+        this.passImages = b.passImages;
         this.signatureKeys = b.signatureKeys;
         this.callTimeout = b.callTimeout;
         this.closeTimeout = b.closeTimeout;
@@ -162,21 +164,52 @@ public final class RuntimeOptions {
 
     /**
      * Whether the sessions of a model of {@code config} use ONNX Runtime's memory pattern: the value set, else on
-     * for a model whose block works in little memory per image and off for one that works in a lot: off when a
-     * block's MLP activations of one image ({@code tokens x mlpWidth x 4} bytes) reach
-     * {@value #PATTERN_LIMIT_BYTES_PER_IMAGE} bytes. Why: without an arena ({@link #cpuArena()} false) the pattern's
-     * one block per run is allocated and freed on every run, and once it is larger than the C library hands out
-     * from its heap (glibc: 32 MiB at most) it is mapped afresh each time, its pages zeroed by the kernel. At
-     * ViT-B/16's size (2.4 MB per image) and batch 8 the composed model then ran 10 to 14% slower than one graph,
-     * and without the pattern +0.7% to +1.9%, holding 1.05x the one graph's memory (docs/PERFORMANCE.md, "Memory
-     * pattern off"). A small model's block stays far below that size at any batch it is run with, and there
-     * the one planned block is the cheaper allocation.
+     * where one pass works on at most {@value #PASS_ACTIVATION_BYTES} bytes of MLP activations
+     * ({@link #passImagesFor(ModelConfig)} images of {@code tokens x mlpWidth x 4} bytes), which by default is
+     * every model on the CPU, and on CUDA (ONNX Runtime's default). Why: without an arena ({@link #cpuArena()}
+     * false) the pattern's one block of working memory per run is allocated and freed on every run; while it is
+     * small the C library hands the same memory back each time, which beats allocating each tensor on its own,
+     * but once it is larger than the C library serves from its heap (glibc: 32 MiB at most unless
+     * {@code MALLOC_MMAP_THRESHOLD_} says otherwise) it is mapped afresh on every run, its pages zeroed by the
+     * kernel. ViT-B/16 in one pass of 8 images ran about 10% slower than one graph with the pattern and within
+     * about 2% of it without; in passes of 2 images with the pattern, 2 to 6% faster (docs/PERFORMANCE.md,
+     * "Between runs, and passes of two images").
      */
     public boolean memoryPatternFor(ModelConfig config) {
         if (memoryPattern != null) {
             return memoryPattern;
         }
-        return (long) config.tokenCount() * config.mlpWidth() * Float.BYTES < PATTERN_LIMIT_BYTES_PER_IMAGE;
+        if (cuda()) {
+            return true;
+        }
+        return (long) passImagesFor(config) * activationBytesPerImage(config) <= PASS_ACTIVATION_BYTES;
+    }
+
+    /** The most images per pass as set with {@link Builder#passImages(int)}; empty (the default) decides per model. */
+    public Optional<Integer> passImages() {
+        return passImages > 0 ? Optional.of(passImages) : Optional.empty();
+    }
+
+    /**
+     * The most images {@code predict}, {@code run} and a block's {@code apply} send through the sessions at once
+     * for a model of {@code config}: the value set, else on the CPU as many as keep one pass's MLP activations
+     * within {@value #PASS_ACTIVATION_BYTES} bytes (at least 1), and on CUDA no limit. A larger batch runs as
+     * consecutive passes, joined in image order; the results are the same, since no operator mixes images. Passes
+     * cost nothing in throughput on the CPU at ViT-B/16's size (one image per call ran as fast per image as 8), and
+     * keep the working memory of each run small, see {@link #memoryPatternFor(ModelConfig)}.
+     */
+    public int passImagesFor(ModelConfig config) {
+        if (passImages > 0) {
+            return passImages;
+        }
+        if (cuda()) {
+            return Integer.MAX_VALUE;
+        }
+        return (int) Math.max(1, Math.min(Integer.MAX_VALUE, PASS_ACTIVATION_BYTES / activationBytesPerImage(config)));
+    }
+
+    private static long activationBytesPerImage(ModelConfig config) {
+        return (long) config.tokenCount() * config.mlpWidth() * Float.BYTES;
     }
 
     /**
@@ -286,7 +319,7 @@ public final class RuntimeOptions {
     @Override
     public String toString() {
         return "RuntimeOptions[intraOpThreads=" + intraOpThreads + ", interOpThreads=" + interOpThreads
-                + ", optimization=" + optimization + ", spinning=" + spinning + ", sharedThreadPool=" + sharedThreadPool + ", tokenPoolBytes=" + tokenPoolBytes + ", cpuArena=" + cpuArena + ", memoryPattern=" + (memoryPattern == null ? "auto" : memoryPattern) + ", device=" + (cuda() ? "cuda:" + cudaDevice : "cpu") + ", callTimeout=" + callTimeout
+                + ", optimization=" + optimization + ", spinning=" + spinning + ", sharedThreadPool=" + sharedThreadPool + ", tokenPoolBytes=" + tokenPoolBytes + ", cpuArena=" + cpuArena + ", memoryPattern=" + (memoryPattern == null ? "auto" : memoryPattern) + ", passImages=" + (passImages > 0 ? passImages : "auto") + ", device=" + (cuda() ? "cuda:" + cudaDevice : "cpu") + ", callTimeout=" + callTimeout
                 + ", closeTimeout=" + closeTimeout + ", maxGraphBytes=" + maxGraphBytes
                 + (signatureKeys.isEmpty() ? "" : ", requireSignature=" + signatureKeys.stream()
                         .map(io.github.layershuffle.onnx.signing.ExportKeys::fingerprint).toList()) + "]";
@@ -303,6 +336,7 @@ public final class RuntimeOptions {
         private long tokenPoolBytes = DEFAULT_TOKEN_POOL_BYTES;
         private boolean cpuArena;
         private Boolean memoryPattern;
+        private int passImages;
         private List<PublicKey> signatureKeys = List.of();
         private Duration callTimeout = Duration.ZERO;
         private Duration closeTimeout = DEFAULT_CLOSE_TIMEOUT;
@@ -379,6 +413,20 @@ public final class RuntimeOptions {
          */
         public Builder memoryPattern(boolean pattern) {
             this.memoryPattern = pattern;
+            return this;
+        }
+
+        /**
+         * Sends at most {@code images} images through the sessions at once (default: decided per model, see
+         * {@link RuntimeOptions#passImagesFor(ModelConfig)}); a larger batch runs as consecutive passes.
+         *
+         * @throws IllegalArgumentException if {@code images < 1}
+         */
+        public Builder passImages(int images) {
+            if (images < 1) {
+                throw new IllegalArgumentException("passImages must be >= 1, was " + images);
+            }
+            this.passImages = images;
             return this;
         }
 

@@ -216,11 +216,12 @@ class LayerShuffleModelTest {
         assertThat(RuntimeOptions.defaults().cpuArena()).isFalse();
         assertThat(RuntimeOptions.defaults().memoryPattern()).isEmpty();
         assertThat(RuntimeOptions.defaults().toString()).contains("memoryPattern=auto");
-        // by default on for a small block (here 5 tokens x 4 x 4 bytes per image), off for ViT-B/16's 2.4 MB
+        // by default on, since a pass keeps within RuntimeOptions.PASS_ACTIVATION_BYTES (PassImagesTest)
         ModelConfig vitB = ModelConfig.vitB16(1000);
         assertThat(RuntimeOptions.defaults().memoryPatternFor(export.config)).isTrue();
-        assertThat(RuntimeOptions.defaults().memoryPatternFor(vitB)).isFalse();
-        assertThat(RuntimeOptions.builder().memoryPattern(true).build().memoryPatternFor(vitB)).isTrue();
+        assertThat(RuntimeOptions.builder().memoryPattern(false).build().memoryPatternFor(vitB)).isFalse();
+        assertThat(RuntimeOptions.builder().memoryPattern(true).passImages(64).build().memoryPatternFor(vitB))
+                .isTrue();
         assertThat(RuntimeOptions.builder().memoryPattern(false).build().memoryPatternFor(export.config)).isFalse();
         assertThat(RuntimeOptions.builder().memoryPattern(false).build().toString()).contains("memoryPattern=false");
         assertThat(RuntimeOptions.defaults().tokenPoolBytes()).isEqualTo(64L << 20);
