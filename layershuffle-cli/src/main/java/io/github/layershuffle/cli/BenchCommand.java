@@ -91,6 +91,11 @@ final class BenchCommand implements Callable<Integer> {
             + "its own (RuntimeOptions.cpuArena; off by default).")
     boolean cpuArena;
 
+    @Option(names = "--pass-images", defaultValue = "0", paramLabel = "N", description = "vit-b16 only: the most "
+            + "images the composed model sends through its sessions at once (RuntimeOptions.passImages; default 0: "
+            + "the model's default, RuntimeOptions.passImagesFor).")
+    int passImages;
+
     @Option(names = "--token-pool-bytes", defaultValue = "67108864",
             description = "Bytes of token tensors the composed model keeps between calls (RuntimeOptions.tokenPoolBytes; default ${DEFAULT-VALUE}).")
     long tokenPoolBytes;
@@ -143,7 +148,8 @@ final class BenchCommand implements Callable<Integer> {
                     System.getProperty("java.version"));
             Path dir = work != null ? work : Path.of("runs", "bench-vit-b16");
             return new VitB16Bench(out, spec.commandLine().getErr(), dir).run(chosen,
-                    batch != null ? batch : new int[] {8}, trainImages, evalImages, perClass, rounds, optimization, cpuArena);
+                    batch != null ? batch : new int[] {8}, trainImages, evalImages, perClass, rounds, optimization, cpuArena,
+                    passImages);
         }
         if (!model.equals("small")) {
             throw new picocli.CommandLine.ParameterException(spec.commandLine(), "unknown model '" + model

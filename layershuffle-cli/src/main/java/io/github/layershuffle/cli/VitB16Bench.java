@@ -66,7 +66,7 @@ final class VitB16Bench {
 
     /** Runs the stages asked for, in their order; returns the exit code (1 if parity failed). */
     int run(Set<String> stages, int[] batches, int trainImages, int evalImages, int perClass, int rounds,
-            OrtSession.SessionOptions.OptLevel level, boolean cpuArena) throws IOException {
+            OrtSession.SessionOptions.OptLevel level, boolean cpuArena, int passImages) throws IOException {
         int code = 0;
         if (stages.contains("prepare")) {
             prepare(perClass);
@@ -85,7 +85,7 @@ final class VitB16Bench {
             export(export);
         }
         if (stages.contains("inference")) {
-            inference(export, rounds, level, cpuArena);
+            inference(export, rounds, level, cpuArena, passImages);
         }
         if (stages.contains("memory")) {
             memory(export, cpuArena);
@@ -186,13 +186,16 @@ final class VitB16Bench {
         out.flush();
     }
 
-    private void inference(Path export, int rounds, OrtSession.SessionOptions.OptLevel level, boolean cpuArena) {
+    private void inference(Path export, int rounds, OrtSession.SessionOptions.OptLevel level, boolean cpuArena,
+                           int passImages) {
         Checkpoint checkpoint = ModelCheckpoints.fresh(ModelConfig.vitB16(1000).withVariant(Variant.LAYERSHUFFLE), 1);
         List<InferenceBenchmark.Row> rows = InferenceBenchmark.measure(checkpoint, export, new int[] {1, 8}, rounds, 1,
-                new int[] {1}, level, cpuArena, RuntimeOptions.defaults().tokenPoolBytes());
+                new int[] {1}, level, cpuArena, RuntimeOptions.defaults().tokenPoolBytes(), passImages);
         out.println("### Inference ViT-B/16 (ONNX Runtime " + ai.onnxruntime.OrtEnvironment.getEnvironment().getVersion()
                 + ", " + level + ", " + rounds + " interleaved rounds of one call each, sequential plan"
-                + (cpuArena ? ", an arena per session of the composed model" : "") + ")");
+                + (cpuArena ? ", an arena per session of the composed model" : "") + ", the composed model in passes of "
+                + (passImages > 0 ? passImages : RuntimeOptions.defaults().passImagesFor(ModelConfig.vitB16(1000)))
+                + " images" + (passImages > 0 ? "" : " (its default)") + ")");
         out.println();
         out.println("| intra-op threads | batch | composed, ms | one graph, ms | composition overhead, median [quartiles] "
                 + "| DJL, ms | ORT composed images/s | DJL images/s | ORT / DJL |");

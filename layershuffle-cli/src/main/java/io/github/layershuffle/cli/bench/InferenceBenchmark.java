@@ -91,7 +91,7 @@ public final class InferenceBenchmark {
         Checkpoint checkpoint = ModelCheckpoints.fresh(config, 1);
         Path export = OnnxExporter.builder().optFullModel(true).optOverwrite(true).build()
                 .export(checkpoint, workDir.resolve(EXPORT_DIR));
-        return measure(checkpoint, export, batches, rounds, 0, threads, level, cpuArena, tokenPoolBytes);
+        return measure(checkpoint, export, batches, rounds, 0, threads, level, cpuArena, tokenPoolBytes, 0);
     }
 
     /**
@@ -99,18 +99,19 @@ public final class InferenceBenchmark {
      * {@code OnnxExporter.builder().optFullModel(true)}) as {@link #run(ModelConfig, Path, int[], int, int[],
      * OrtSession.SessionOptions.OptLevel, boolean, long)} does, with {@code callsPerRound} calls of each path per
      * round (0: the default, {@code max(4, 64 / batch)}; 1 for a large model, whose single call is long enough to
-     * time).
+     * time), the composed model sending at most {@code passImages} images through its sessions at once (0: its
+     * default, {@link RuntimeOptions#passImagesFor}).
      *
-     * @throws IllegalArgumentException as that method, or if {@code callsPerRound < 0}
+     * @throws IllegalArgumentException as that method, or if {@code callsPerRound < 0} or {@code passImages < 0}
      */
     public static List<Row> measure(Checkpoint checkpoint, Path export, int[] batches, int rounds, int callsPerRound,
                                     int[] threads, OrtSession.SessionOptions.OptLevel level, boolean cpuArena,
-                                    long tokenPoolBytes) {
+                                    long tokenPoolBytes, int passImages) {
         long pooled = Arrays.stream(threads).filter(t -> t > 1).distinct().count();
-        if (Arrays.stream(threads).anyMatch(t -> t < 1) || pooled > 1 || callsPerRound < 0) {
+        if (Arrays.stream(threads).anyMatch(t -> t < 1) || pooled > 1 || callsPerRound < 0 || passImages < 0) {
             throw new IllegalArgumentException("thread counts must be >= 1 with at most one above 1 (ONNX Runtime "
                     + "sizes its process-wide pool once), were " + Arrays.toString(threads) + "; calls per round >= 0,"
-                    + " was " + callsPerRound);
+                    + " was " + callsPerRound + "; pass images >= 0, was " + passImages);
         }
         ModelConfig config = checkpoint.config();
         ExecutionPlan plan = ExecutionPlan.sequential(config.depth());
@@ -121,8 +122,9 @@ public final class InferenceBenchmark {
         try (NDManager manager = NDManager.newBaseManager()) {
             VisionTransformer vit = ModelCheckpoints.newModel(checkpoint, manager);
             for (int t : order) {
-                RuntimeOptions options = RuntimeOptions.builder().intraOpThreads(t).optimization(level)
-                        .sharedThreadPool(t > 1).cpuArena(cpuArena).tokenPoolBytes(tokenPoolBytes).build();
+                RuntimeOptions.Builder builder = RuntimeOptions.builder().intraOpThreads(t).optimization(level)
+                        .sharedThreadPool(t > 1).cpuArena(cpuArena).tokenPoolBytes(tokenPoolBytes);
+                RuntimeOptions options = (passImages > 0 ? builder.passImages(passImages) : builder).build();
                 try (LayerShuffleModel composed = LayerShuffleModel.load(export, options);
                      OrtSession.SessionOptions so = new OrtSession.SessionOptions()) {
                     if (t > 1) {
