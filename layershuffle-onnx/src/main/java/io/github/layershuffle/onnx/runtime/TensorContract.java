@@ -102,7 +102,8 @@ final class TensorContract {
             String batch = info.getShape().length > 0 && info.getShape()[0] != expected[0]
                     ? " (the input's batch is " + expected[0] + ")" : "";
             throw new LayerShuffleException(graph + ": output '" + output + "' is " + info.type + " "
-                    + Arrays.toString(info.getShape()) + ", the contract says float32 " + Arrays.toString(expected)
+                    + shape(Arrays.stream(info.getShape()).boxed().toList()) + ", the contract says float32 "
+                    + Arrays.toString(expected)
                     + batch);
         }
     }
@@ -161,7 +162,7 @@ final class TensorContract {
         Map<String, TensorSpec> byName = new LinkedHashMap<>();
         for (TensorSpec s : actual) {
             if (byName.put(s.name(), s) != null) {
-                throw new LayerShuffleException(what + ": tensor '" + s.name() + "' is listed twice");
+                throw new LayerShuffleException(what + ": tensor " + Manifest.quote(s.name()) + " is listed twice");
             }
         }
         List<String> names = expected.stream().map(TensorSpec::name).toList();
@@ -169,20 +170,50 @@ final class TensorContract {
             TensorSpec have = byName.remove(want.name());
             if (have == null) {
                 throw new LayerShuffleException(what + ": tensor '" + want.name() + "' is missing; expected "
-                        + expected + ", have " + actual);
+                        + expected + ", have " + listed(actual));
             }
             if (!have.type().equals(want.type())) {
-                throw new LayerShuffleException(what + ": tensor '" + want.name() + "' has type " + have.type()
-                        + ", expected " + want.type());
+                throw new LayerShuffleException(what + ": tensor '" + want.name() + "' has type "
+                        + Manifest.quote(have.type()) + ", expected " + want.type());
             }
             if (!have.shape().equals(want.shape())) {
-                throw new LayerShuffleException(what + ": tensor '" + want.name() + "' has shape " + have.shape()
-                        + ", expected " + want.shape() + " for this config (-1: the batch axis)");
+                throw new LayerShuffleException(what + ": tensor '" + want.name() + "' has shape "
+                        + shape(have.shape()) + ", expected " + want.shape() + " for this config (-1: the batch axis)");
             }
         }
         if (!byName.isEmpty()) {
-            throw new LayerShuffleException(what + ": unexpected tensor(s) " + byName.keySet() + "; expected only "
+            List<String> extra = byName.keySet().stream().map(Manifest::quote).toList();
+            throw new LayerShuffleException(what + ": unexpected tensor(s) " + firstOf(extra) + "; expected only "
                     + names);
         }
+    }
+
+    /** The most tensors, and dimensions of one shape, that a message lists of what a graph declares. */
+    static final int SHOWN = 8;
+
+    /** A graph's tensors for a message: the first {@value #SHOWN}, each cut as {@link #shown(TensorSpec)}. */
+    private static String listed(List<TensorSpec> specs) {
+        return firstOf(specs.stream().map(TensorContract::shown).toList());
+    }
+
+    /** A graph's tensor for a message: its name cut as {@link Manifest#quote}, its type likewise, its shape cut. */
+    private static String shown(TensorSpec s) {
+        return Manifest.quote(s.name()) + " " + Manifest.quote(s.type()) + " " + shape(s.shape());
+    }
+
+    /** A shape for a message: in full up to rank {@value #SHOWN}, else its first dimensions and its rank. */
+    static String shape(List<Long> dims) {
+        if (dims.size() <= SHOWN) {
+            return dims.toString();
+        }
+        String head = dims.subList(0, SHOWN).toString();
+        return head.substring(0, head.length() - 1) + ", ...] (rank " + dims.size() + ")";
+    }
+
+    private static String firstOf(List<String> items) {
+        if (items.size() <= SHOWN) {
+            return items.toString();
+        }
+        return items.subList(0, SHOWN) + " and " + (items.size() - SHOWN) + " more";
     }
 }

@@ -40,6 +40,31 @@ final class HostileGraphs {
         this.k = c.classes();
     }
 
+    /**
+     * A block that works, and also declares {@code extra} unused float inputs, each named by {@code nameChars}
+     * characters and of rank {@code rank}: what the session reports cannot all go into a message.
+     */
+    byte[] blockWithExtraInputs(int extra, int nameChars, int rank) {
+        GraphProto.Builder g = block("extra_inputs").addNode(node("Identity", List.of("tokens"), "tokens_out"));
+        long[] dims = new long[rank];
+        java.util.Arrays.fill(dims, 1);
+        for (int i = 0; i < extra; i++) {
+            g.addInput(value(i + "x".repeat(nameChars), FLOAT, dims));
+        }
+        return model(g);
+    }
+
+    /** A block whose tokens input is declared with rank {@code rank} instead of 3. */
+    byte[] blockWithInputOfRank(int rank) {
+        long[] dims = new long[rank];
+        java.util.Arrays.fill(dims, 2);
+        AttributeProto zeros = AttributeProto.newBuilder().setName("value").setType(AttributeProto.AttributeType.TENSOR)
+                .setT(floats("z", new float[t * d], 1, t, d)).build();
+        return model(GraphProto.newBuilder().setName("rank").addInput(value("tokens", FLOAT, dims))
+                .addOutput(value("tokens_out", FLOAT, -1, t, d))
+                .addNode(node("Constant", List.of(), "tokens_out", zeros)));
+    }
+
     /** A float tensor {@code [1]} whose data lies in file {@code location}, as ONNX external data. */
     static TensorProto external(String name, String location) {
         return TensorProto.newBuilder().setName(name).setDataType(FLOAT).addDims(1)

@@ -75,9 +75,9 @@ class ManifestTest {
                 .hasMessageContaining("'position_logits' is missing");
         assertThatThrownBy(() -> Manifest.parse(manifest("[ { \"name\": \"tokens\", \"type\": \"float32\", "
                 + "\"shape\": [-1, 5, 3] }, { \"name\": \"position\", \"type\": \"int64\", \"shape\": [] } ]",
-                PREDICT_OUT), "m.json")).hasMessageContaining("unexpected tensor(s) [position]");
+                PREDICT_OUT), "m.json")).hasMessageContaining("unexpected tensor(s) ['position']");
         assertThatThrownBy(() -> Manifest.parse(manifest(TOKENS_IN.replace("float32", "float16"), PREDICT_OUT),
-                "m.json")).hasMessageContaining("type float16, expected float32");
+                "m.json")).hasMessageContaining("type 'float16', expected float32");
     }
 
     @Test

@@ -37,6 +37,20 @@ class OutputContractTest {
     }
 
     @Test
+    void aGraphDeclaringHugeTensorsIsRefusedWithAMessageOfBoundedSize() {
+        // 200 extra inputs of 10,000-character names and rank 1,000: about 2 MB of names and 200,000 dimensions
+        assertThatThrownBy(() -> load("block-01.onnx", graphs.blockWithExtraInputs(200, 10_000, 1_000)))
+                .isInstanceOf(LayerShuffleException.class).hasMessageContaining("block 1 (block-01.onnx)")
+                .hasMessageContaining("unexpected tensor(s)").hasMessageContaining("(10001 characters)")
+                .hasMessageContaining("and 192 more")
+                .satisfies(e -> assertThat(e.getMessage()).hasSizeLessThan(4_000));
+        assertThatThrownBy(() -> load("block-01.onnx", graphs.blockWithInputOfRank(5_000)))
+                .isInstanceOf(LayerShuffleException.class).hasMessageContaining("tensor 'tokens' has shape")
+                .hasMessageContaining("rank 5000").hasMessageContaining("[-1, 5, 3]")
+                .satisfies(e -> assertThat(e.getMessage()).hasSizeLessThan(1_000));
+    }
+
+    @Test
     void aHeadReturningTwiceTheBatchIsRefusedNotTurnedIntoMorePredictions() {
         try (LayerShuffleModel model = load("head.onnx", graphs.headDoublingTheBatch())) {
             assertThatThrownBy(() -> model.predict(images)).isInstanceOf(LayerShuffleException.class)
