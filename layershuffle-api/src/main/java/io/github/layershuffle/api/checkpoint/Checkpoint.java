@@ -193,13 +193,13 @@ public record Checkpoint(ModelConfig config, String family, Map<String, String> 
             }
             if (!Arrays.equals(t.shape(), e.getValue())) {
                 throw new LayerShuffleException("tensor '" + e.getKey() + "' has shape "
-                        + Arrays.toString(t.shape()) + ", the config needs " + Arrays.toString(e.getValue()));
+                        + Safetensors.shape(t.shape()) + ", the config needs " + Arrays.toString(e.getValue()));
             }
         }
         for (String name : tensors.keySet()) {
             if (!expected.containsKey(name)) {
-                throw new LayerShuffleException("tensor '" + name + "' is not part of a " + config.variant()
-                        + " model of depth " + config.depth());
+                throw new LayerShuffleException("tensor " + Safetensors.quote(name) + " is not part of a "
+                        + config.variant() + " model of depth " + config.depth());
             }
         }
     }

@@ -218,8 +218,17 @@ public final class Safetensors {
         return new Tensor(e.name, e.shape, data);
     }
 
+    /** A shape for a message: in full up to rank 8, else its first 8 dimensions and its rank. */
+    static String shape(long[] dims) {
+        if (dims.length <= 8) {
+            return java.util.Arrays.toString(dims);
+        }
+        String head = java.util.Arrays.toString(java.util.Arrays.copyOf(dims, 8));
+        return head.substring(0, head.length() - 1) + ", ...] (rank " + dims.length + ")";
+    }
+
     /** {@code text} in quotes, cut to {@value #QUOTE} characters. */
-    private static String quote(String text) {
+    static String quote(String text) {
         String t = String.valueOf(text);
         return "'" + (t.length() <= QUOTE ? t : t.substring(0, QUOTE) + "...(" + t.length() + " chars)") + "'";
     }

@@ -97,6 +97,22 @@ class CheckpointTest {
         extra.put("blocks.9.norm1.weight", Tensor.zeros("blocks.9.norm1.weight", 8));
         assertThatThrownBy(() -> new Checkpoint(good.config(), "f", Map.of(), extra))
                 .hasMessageContaining("blocks.9.norm1.weight");
+        // a file's names and shapes are cut in the message: a name of a million characters, a shape of rank 10,000
+        Map<String, Tensor> hostile = new LinkedHashMap<>(good.tensors());
+        String longName = "n".repeat(1_000_000);
+        hostile.put(longName, Tensor.zeros(longName, 1));
+        assertThatThrownBy(() -> new Checkpoint(good.config(), "f", Map.of(), hostile))
+                .hasMessageContaining("is not part of").hasMessageContaining("1000000 chars")
+                .satisfies(e -> assertThat(e.getMessage()).hasSizeLessThan(1_000));
+        Map<String, Tensor> deep = new LinkedHashMap<>(good.tensors());
+        long[] dims = new long[10_000];
+        java.util.Arrays.fill(dims, 1);
+        dims[0] = 16;
+        dims[1] = 8;
+        deep.put("blocks.1.mlp.fc1.weight", new Tensor("blocks.1.mlp.fc1.weight", dims, new float[128]));
+        assertThatThrownBy(() -> new Checkpoint(good.config(), "f", Map.of(), deep))
+                .hasMessageContaining("[16, 8, 1, 1, 1, 1, 1, 1, ...] (rank 10000)")
+                .satisfies(e -> assertThat(e.getMessage()).hasSizeLessThan(1_000));
     }
 
     @Test
