@@ -103,7 +103,7 @@ final class Call implements AutoCloseable {
             return new IllegalStateException(this + ": the LayerShuffleModel was closed while the call ran ("
                     + graph + "); ONNX Runtime ended the run", e);
         }
-        return new LayerShuffleException(graph + ": ONNX Runtime failed: " + e.getMessage(), e);
+        return new LayerShuffleException(graph + ": ONNX Runtime failed: " + GraphSession.brief(e), e);
     }
 
     /** Cancels the deadline and frees the run options; idempotent. */

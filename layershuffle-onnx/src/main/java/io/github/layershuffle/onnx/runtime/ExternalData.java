@@ -38,7 +38,7 @@ final class ExternalData {
             model = ModelProto.parseFrom(bytes);
         } catch (InvalidProtocolBufferException e) {
             throw new LayerShuffleException(name + ": not a valid ONNX model (" + bytes.length + " bytes): "
-                    + e.getMessage(), e);
+                    + GraphSession.brief(e), e);
         }
         walk(model, "model", name);
     }

@@ -44,7 +44,7 @@ final class GraphSession implements AutoCloseable {
             session = env.createSession(bytes, options);
         } catch (OrtException e) {
             throw new LayerShuffleException(name + ": ONNX Runtime " + env.getVersion() + " cannot load "
-                    + graph.file() + " (" + bytes.length + " bytes): " + e.getMessage(), e);
+                    + graph.file() + " (" + bytes.length + " bytes): " + brief(e), e);
         }
         try {
             TensorContract.check(name + ": graph inputs", specs(session.getInputInfo()), graph.inputs());
@@ -52,7 +52,7 @@ final class GraphSession implements AutoCloseable {
         } catch (OrtException e) {
             closeQuietly(session, name);
             throw new LayerShuffleException(name + ": cannot read the graph's inputs and outputs: "
-                    + e.getMessage(), e);
+                    + brief(e), e);
         } catch (RuntimeException e) {
             closeQuietly(session, name);
             throw e;
@@ -80,6 +80,19 @@ final class GraphSession implements AutoCloseable {
             specs.add(TensorSpec.of(e.getKey(), type, shape));
         }
         return specs;
+    }
+
+    /** The most characters of ONNX Runtime's own message that a message of ours quotes. */
+    static final int ORT_MESSAGE_CHARS = 1000;
+
+    /**
+     * ONNX Runtime's message of {@code e}, cut to its first {@value #ORT_MESSAGE_CHARS} characters: it quotes the
+     * graph's own names, which a hostile graph makes as long as it likes.
+     */
+    static String brief(Exception e) {
+        String m = String.valueOf(e.getMessage());
+        return m.length() <= ORT_MESSAGE_CHARS ? m
+                : m.substring(0, ORT_MESSAGE_CHARS) + "... (" + m.length() + " characters)";
     }
 
     /** Names the graph in messages. */

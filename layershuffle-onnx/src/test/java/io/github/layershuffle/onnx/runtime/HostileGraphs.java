@@ -54,6 +54,12 @@ final class HostileGraphs {
         return model(g);
     }
 
+    /** A block whose one node is of an operator no runtime has, named by {@code nameChars} characters. */
+    byte[] blockWithUnknownOperator(int nameChars) {
+        return model(block("unknown_operator").addNode(node("Identity", List.of("tokens"), "tokens_out").toBuilder()
+                .setOpType("NoSuchOperator" + "y".repeat(nameChars)).setName("n".repeat(nameChars)).build()));
+    }
+
     /** A block whose tokens input is declared with rank {@code rank} instead of 3. */
     byte[] blockWithInputOfRank(int rank) {
         long[] dims = new long[rank];

@@ -48,6 +48,11 @@ class OutputContractTest {
                 .isInstanceOf(LayerShuffleException.class).hasMessageContaining("tensor 'tokens' has shape")
                 .hasMessageContaining("rank 5000").hasMessageContaining("[-1, 5, 3]")
                 .satisfies(e -> assertThat(e.getMessage()).hasSizeLessThan(1_000));
+        // ONNX Runtime's own message about a graph it cannot load quotes the graph's names
+        assertThatThrownBy(() -> load("block-01.onnx", graphs.blockWithUnknownOperator(100_000)))
+                .isInstanceOf(LayerShuffleException.class).hasMessageContaining("block 1 (block-01.onnx)")
+                .hasMessageContaining("cannot load")
+                .satisfies(e -> assertThat(e.getMessage()).hasSizeLessThan(4_000));
     }
 
     @Test
