@@ -88,11 +88,14 @@ final class ExperimentCommand implements Callable<Integer> {
     boolean quiet;
 
     @Option(names = "--estimate", description = "Print the preset's estimated duration (calibrated, and scaled by "
-            + "a one-second speed probe of this machine) and exit; train nothing.")
+            + "a two-second speed probe of this machine's training steps) and exit; train nothing.")
     boolean estimateOnly;
 
-    /** Measures this machine's speed for the estimate; replaced in tests. */
+    /** Measures this machine's matrix products, recorded in the run's state; replaced in tests. */
     SpeedProbe probe = SpeedProbe.libtorch();
+
+    /** Measures this machine's training steps for the estimate; replaced in tests. */
+    SpeedProbe stepProbe = SpeedProbe.trainingStep();
 
     @Override
     public Integer call() {
@@ -147,7 +150,7 @@ final class ExperimentCommand implements Callable<Integer> {
             err.printf(Locale.ROOT, "experiment %s in %s: %d units (finished ones are skipped)%n", settings.preset(),
                     runDir, experiment.unitNames().size());
             double search = CostEstimate.searchSeconds(settings).orElse(0);
-            err.println(CostEstimate.describe(settings, rate) + (search > 0 ? String.format(Locale.ROOT,
+            err.println(CostEstimate.describe(settings, stepProbe.gflopsPerSecond()) + (search > 0 ? String.format(Locale.ROOT,
                     ", and at most %.0f more (calibrated) for the recipe search", search / 60) : ""));
             err.flush();
             try {
@@ -182,7 +185,7 @@ final class ExperimentCommand implements Callable<Integer> {
 
     /** Runs the speed probe and prints the calibrated estimate and the one scaled by the probe. */
     private void printEstimate(ExperimentSettings settings, PrintWriter err) {
-        err.println(CostEstimate.describe(settings, probe.gflopsPerSecond()));
+        err.println(CostEstimate.describe(settings, stepProbe.gflopsPerSecond()));
         err.flush();
     }
 

@@ -43,7 +43,10 @@ class ExperimentCommandTest {
     void estimatePrintsTheCalibratedAndTheScaledEstimate(@TempDir Path tmp) {
         ExperimentCommand command = new ExperimentCommand();
         double probe = io.github.layershuffle.cli.experiment.CostEstimate.CALIBRATION_PROBE_GFLOPS / 3;
-        command.probe = () -> probe;
+        command.stepProbe = () -> probe;
+        command.probe = () -> {
+            throw new AssertionError("the matrix-product probe is only recorded by a run, not used by --estimate");
+        };
         StringWriter err = new StringWriter();
         int code = new picocli.CommandLine(command).setOut(new PrintWriter(new StringWriter()))
                 .setErr(new PrintWriter(err)).execute("--preset", "standard", "--estimate", "--data",

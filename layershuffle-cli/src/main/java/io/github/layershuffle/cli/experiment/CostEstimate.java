@@ -22,21 +22,20 @@ import java.util.OptionalDouble;
  * An estimate, not a measurement: a machine shared with other work is slower (docs/small/RESULTS.md saw 2 to 30
  * times slower epochs with PyTorch's default threads and a competing process).
  *
- * <p><b>Scaled to today's machine.</b> The same machine ran about half as fast on 2026-12-01 as on the day of
- * the calibration, so {@link #scaledSeconds} multiplies the estimate by how much slower a {@link SpeedProbe} runs
- * now than it ran then. The probe's rate on the calibration day was not recorded (the day's
- * {@code layershuffle bench} measured the probe's product at 2 threads only, 198 GFLOP/s, docs/PERFORMANCE.md;
- * the calibration run used 1), so {@link #CALIBRATION_PROBE_GFLOPS} is inferred from a second, measured pair:
- * on 2026-12-01 the {@code standard} preset's base epochs took {@value #REFERENCE_BASE_EPOCH_SECONDS} s (mean of
- * its epochs {@value #REFERENCE_EPOCHS}, 1 thread, run directory {@code runs/experiment-standard}) while the
- * probe at 1 thread gave {@value #REFERENCE_PROBE_GFLOPS} GFLOP/s (median of {@value #REFERENCE_PROBE_RUNS} runs
- * of {@code layershuffle experiment --estimate} between 00:10 and 00:29 UTC, while the run's last base epochs and
- * first fine-tunes ran on the other core; they ranged from 25.5 to 45.2 GFLOP/s, as the other core's load came
- * and went, so one probe, and the scaled estimate, is good to about a third). The calibrated rates estimate such an epoch at {@link #baseEpochSeconds} of the
- * preset; the machine that ran them at that pace is taken to have run the probe as much faster as the measured
- * epoch was slower. From now on each experiment invocation records its probe rate in {@code state.json}
- * ({@code probeGflopsPerSecond}) and the report, so a later calibration can pair epoch times and probe rates of
- * one run directly.
+ * <p><b>Scaled to today's machine.</b> {@link #scaledSeconds} multiplies the estimate by how much slower this
+ * machine runs {@link SpeedProbe#trainingStep()} (training steps of the {@code standard} preset's model) than the
+ * calibration machine did. That machine's probe rate was not recorded, so {@link #CALIBRATION_PROBE_GFLOPS} is
+ * inferred from a measured pair of one machine: on 2026-12-02 (Intel Xeon, 2 cores, 2 PyTorch threads, the
+ * launcher's defaults) the {@code standard} preset's base epochs took {@value #REFERENCE_BASE_EPOCH_SECONDS} s
+ * (mean of its epochs {@value #REFERENCE_EPOCHS}, the run RESULTS.md reports) and the probe gave
+ * {@value #REFERENCE_PROBE_GFLOPS} GFLOP/s (median of {@value #REFERENCE_PROBE_RUNS} fresh processes, 61.6 to
+ * 68.3, at about 15:29 UTC with nothing else running). The calibrated rates estimate such an epoch at
+ * {@link #baseEpochSeconds} of the preset; the machine that ran them at that pace is taken to have run the probe
+ * as much faster as the measured epoch was slower. Until 2026-12-02 the probe was a matrix product alone
+ * ({@link SpeedProbe#libtorch()}, still recorded in {@code state.json} as {@code probeGflopsPerSecond}); it grew
+ * 4.7x from the first machine to the second while an epoch got 2.6x faster, so the estimate it scaled understated
+ * the second machine's run by 2.7x (docs/PROTOCOL.md). The training probe measures the work itself; whether it
+ * tracks a third CPU as well is not yet measured.
  */
 public final class CostEstimate {
     /** Seconds per GFLOP of training work: 51 s / (170,000 image-passes x 14.36 MFLOP) of the small preset. */
@@ -44,16 +43,16 @@ public final class CostEstimate {
     /** Seconds per GFLOP of evaluation work: 1,084 s / (2.91 M image-passes x 14.36 MFLOP). */
     public static final double EVAL_SECONDS_PER_GFLOP = 0.0259;
 
-    /** Mean seconds of the {@code standard} preset's base epochs measured on 2026-12-01 (1 thread). */
-    public static final double REFERENCE_BASE_EPOCH_SECONDS = 123.6;
+    /** Mean seconds of the {@code standard} preset's base epochs measured on 2026-12-02 (Intel Xeon, 2 threads). */
+    public static final double REFERENCE_BASE_EPOCH_SECONDS = 35.21;
     /** Which base epochs of that run {@link #REFERENCE_BASE_EPOCH_SECONDS} averages. */
-    public static final String REFERENCE_EPOCHS = "1 to 15 (111.9 to 137.3 s)";
-    /** The {@link SpeedProbe} at 1 thread on 2026-12-01, alongside those epochs, GFLOP/s. */
-    public static final double REFERENCE_PROBE_GFLOPS = 31.8;
+    public static final String REFERENCE_EPOCHS = "1 to 15 (30.7 to 46.1 s)";
+    /** {@link SpeedProbe#trainingStep()} on that machine at 2 threads, GFLOP/s. */
+    public static final double REFERENCE_PROBE_GFLOPS = 65.7;
     /** How many probe runs {@link #REFERENCE_PROBE_GFLOPS} is the median of. */
     public static final int REFERENCE_PROBE_RUNS = 5;
     /**
-     * The probe rate, GFLOP/s at 1 thread, of the machine the rates were calibrated on: inferred (see the class
+     * The training probe's rate, GFLOP/s, of the machine the rates were calibrated on: inferred (see the class
      * comment), {@code REFERENCE_PROBE_GFLOPS * REFERENCE_BASE_EPOCH_SECONDS / baseEpochSeconds(standard)}.
      */
     public static final double CALIBRATION_PROBE_GFLOPS = REFERENCE_PROBE_GFLOPS * REFERENCE_BASE_EPOCH_SECONDS
@@ -93,15 +92,18 @@ public final class CostEstimate {
 
     /**
      * Both estimates of {@code s} as a line for the console, e.g. {@code estimated 138 minutes at the
-     * calibration's speed; this machine's probe ran at 34.0 GFLOP/s against 72.4 then: about 294 minutes now}, or
-     * the probe alone when the data sizes are unknown.
+     * calibration's speed ...; speed probe (training step of the standard model at batch 128, libtorch) 65.7 GFLOP/s,
+     * 45.3 at the calibration (1.45x faster now): about 95 minutes on this machine now}, or the probe alone when
+     * the data sizes are unknown.
      *
      * @throws IllegalArgumentException as {@link #slowdown}
      */
     public static String describe(ExperimentSettings s, double probeGflops) {
         double factor = slowdown(probeGflops);
-        String probe = String.format(Locale.ROOT, "speed probe (%s product, libtorch) %.1f GFLOP/s, %.1f at the "
-                + "calibration (%.2fx slower now)", SpeedProbe.shape(), probeGflops, CALIBRATION_PROBE_GFLOPS, factor);
+        String probe = String.format(Locale.ROOT, "speed probe (%s, libtorch) %.1f GFLOP/s, %.1f at the "
+                + "calibration (%s)", SpeedProbe.stepShape(), probeGflops, CALIBRATION_PROBE_GFLOPS,
+                factor >= 1 ? String.format(Locale.ROOT, "%.2fx slower now", factor)
+                        : String.format(Locale.ROOT, "%.2fx faster now", 1 / factor));
         OptionalDouble calibrated = seconds(s);
         if (calibrated.isEmpty()) {
             return probe + "; no estimate: the preset's data sizes are those of the data given";

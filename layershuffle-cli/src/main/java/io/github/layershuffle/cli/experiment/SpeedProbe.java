@@ -2,12 +2,25 @@ package io.github.layershuffle.cli.experiment;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import io.github.layershuffle.api.ModelConfig;
+import io.github.layershuffle.cli.bench.ModelFlops;
+import io.github.layershuffle.train.model.VisionTransformer;
+import io.github.layershuffle.train.training.LearningRateSchedule;
+import io.github.layershuffle.train.training.TrainingOptions;
+import io.github.layershuffle.train.training.VitTrainer;
 import java.util.Arrays;
 
 /**
- * A quick measurement of how fast this machine runs the experiment's kind of work, for {@link CostEstimate} to
- * scale its calibrated estimate by: libtorch matrix products of {@link #ROWS}x{@link #INNER} by
+ * A quick measurement of how fast this machine runs the experiment's kind of work. Two kinds:
+ * {@link #trainingStep()}, training steps of the {@code standard} preset's model, which {@link CostEstimate} scales
+ * its calibrated estimate by; and {@link #libtorch()}, libtorch matrix products, which each experiment invocation
+ * records in its state as a description of the machine. The matrix product alone does not follow what an epoch
+ * costs from one CPU to another: from the AMD EPYC of the first {@code standard} run to the Intel Xeon of the second it
+ * grew about 4.7x while an epoch got about 2.6x faster (docs/PROTOCOL.md).
+ *
+ * <p>{@link #libtorch()}: libtorch matrix products of {@link #ROWS}x{@link #INNER} by
  * {@link #INNER}x{@link #COLUMNS} (the query-key-value projection of a batch of 128 images of 50 tokens of width
  * 64, as {@code layershuffle bench} times it) through DJL, on the engine's threads as the process set them
  * ({@code ai.djl.pytorch.num_threads}), so on the threads the experiment trains with.
@@ -27,6 +40,50 @@ public interface SpeedProbe {
     /** {@code [6400x64] x [64x192]}: the shape the probe measures. */
     static String shape() {
         return "[" + ROWS + "x" + INNER + "] x [" + INNER + "x" + COLUMNS + "]";
+    }
+
+    /** What {@link #trainingStep()} runs, for the console. */
+    static String stepShape() {
+        ExperimentSettings s = ExperimentSettings.standard();
+        return "training step of the standard model at batch " + s.batchSize();
+    }
+
+    /**
+     * The training probe: optimiser steps of the {@code standard} preset's model on one fixed random batch of its
+     * batch size (no data loading), through DJL on the engine's threads as the process set them; untimed steps for
+     * a second (at least 3: the first steps of a process run slower), then the median of 5 rounds of 2. The rate is
+     * the step's matrix-product FLOPs ({@link ModelFlops#trainingPerImage}) over its time: about 2 seconds of work
+     * on a 2-core machine.
+     */
+    static SpeedProbe trainingStep() {
+        return () -> {
+            ExperimentSettings s = ExperimentSettings.standard();
+            ModelConfig c = s.model();
+            int batch = s.batchSize();
+            try (NDManager manager = NDManager.newBaseManager()) {
+                VisionTransformer vit = VisionTransformer.newInstance(c, 1, manager);
+                NDArray pixels = manager.randomUniform(0, 1, vit.inputShape(batch));
+                NDArray labels = manager.randomInteger(0, c.classes(), new Shape(batch), DataType.INT32)
+                        .toType(DataType.FLOAT32, false);
+                TrainingOptions options = TrainingOptions.builder().seed(1).batchSize(batch).build();
+                try (VitTrainer trainer = VitTrainer.create(vit, options, LearningRateSchedule.constant(1e-4))) {
+                    long warmup = System.nanoTime();
+                    for (int i = 0; i < 3 || System.nanoTime() - warmup < 1_000_000_000L; i++) {
+                        trainer.step(pixels, labels);
+                    }
+                    double[] seconds = new double[5];
+                    for (int r = 0; r < seconds.length; r++) {
+                        long t0 = System.nanoTime();
+                        for (int i = 0; i < 2; i++) {
+                            trainer.step(pixels, labels);
+                        }
+                        seconds[r] = (System.nanoTime() - t0) / 1e9 / 2;
+                    }
+                    Arrays.sort(seconds);
+                    return batch * ModelFlops.trainingPerImage(c) / seconds[seconds.length / 2] / 1e9;
+                }
+            }
+        };
     }
 
     /**
