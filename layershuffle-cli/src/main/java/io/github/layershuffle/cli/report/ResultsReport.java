@@ -6,7 +6,6 @@ import io.github.layershuffle.api.LayerShuffleException;
 import io.github.layershuffle.api.ModelConfig;
 import io.github.layershuffle.api.Variant;
 import io.github.layershuffle.train.eval.Stat;
-import io.github.layershuffle.cli.experiment.CostEstimate;
 import io.github.layershuffle.cli.experiment.ExperimentResult;
 import io.github.layershuffle.cli.experiment.SpeedProbe;
 import io.github.layershuffle.cli.experiment.ExperimentSettings;
@@ -335,11 +334,10 @@ public final class ResultsReport {
         if (bound.isPresent() && r.isComplete()) {
             double minutes = (allFinished ? wall : total) / 60;
             t.append(String.format(Locale.ROOT, "The preset is meant to finish within %d minutes on 2 cores: %s "
-                    + "(%.0f min, %s, on the machine and threads above; the invocations' speed probes say how fast "
-                    + "it was, against %.1f GFLOP/s at 1 thread on the machine the estimate was calibrated on).",
+                    + "(%.0f min, %s, on the machine and threads above, whose speed the invocations' matrix-product "
+                    + "probes record).",
                     bound.getAsInt(), minutes <= bound.getAsInt() ? "met" : "not met", minutes,
-                    allFinished ? "start to end" : "the units' time, as some invocations did not finish",
-                    CostEstimate.CALIBRATION_PROBE_GFLOPS));
+                    allFinished ? "start to end" : "the units' time, as some invocations did not finish"));
         }
         if (!t.isEmpty()) {
             b.append(t.toString().strip()).append("\n\n");
