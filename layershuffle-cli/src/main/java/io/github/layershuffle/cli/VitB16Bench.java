@@ -207,6 +207,15 @@ final class VitB16Bench {
                     r.batch() / r.djl(), r.ortOverDjl());
         }
         out.println();
+        for (InferenceBenchmark.Row r : rows) {
+            if (!Double.isNaN(r.fullInPasses())) {
+                out.printf(Locale.ROOT, "Batch %d with the one graph also run in passes of %d images, in rounds of "
+                                + "their own: composed %.1f ms, one graph %.1f ms, composition overhead %+.2f%%.%n",
+                        r.batch(), r.passImages(), r.composedInPassRounds() * 1e3, r.fullInPasses() * 1e3,
+                        100 * r.passOverhead());
+            }
+        }
+        out.println();
         out.flush();
     }
 

@@ -56,9 +56,16 @@ public final class InferenceBenchmark {
      * @param djl            DJL {@code VisionTransformer.predict}, sequential plan, logits read back (libtorch's
      *                       own thread settings)
      * @param ortOverDjl     median over rounds of DJL time over composed time: ORT's throughput over DJL's
+     * @param passImages     the images per pass of the composed model ({@link RuntimeOptions#passImagesFor})
+     * @param composedInPassRounds the composed model's median in those rounds of its own (NaN likewise)
+     * @param fullInPasses   the one graph run in passes of {@code passImages} images as the composed model runs
+     *                       them, in rounds of its own against the composed model; NaN where the batch is one pass
+     * @param passOverhead   median over those rounds of composed time over that time, minus one (NaN likewise):
+     *                       the cost of composition alone, with the pass size the same on both sides
      */
     public record Row(int threads, int batch, double composed, double fullGraph, double overhead, double overheadLow,
-                      double overheadHigh, double djl, double ortOverDjl) {
+                      double overheadHigh, double djl, double ortOverDjl, int passImages,
+                      double composedInPassRounds, double fullInPasses, double passOverhead) {
     }
 
     private InferenceBenchmark() {
@@ -166,8 +173,27 @@ public final class InferenceBenchmark {
             Timing.Paired ab = Timing.interleaved(viaComposer, viaFullGraph, WARMUP_NANOS, rounds, calls);
             Timing.Paired ad = Timing.interleaved(viaComposer, viaDjl, WARMUP_NANOS, rounds, calls);
             Timing.Paired da = new Timing.Paired(ad.b(), ad.a());
+            int pass = composed.passImages();
+            double composedInPassRounds = Double.NaN;
+            double fullInPasses = Double.NaN;
+            double passOverhead = Double.NaN;
+            if (pass < batch) {
+                int perImage = flat.length / batch;
+                Runnable viaFullInPasses = () -> {
+                    for (int from = 0; from < batch; from += pass) {
+                        int n = Math.min(pass, batch - from);
+                        runFull(env, full, Arrays.copyOfRange(flat, from * perImage, (from + n) * perImage),
+                                new long[] {n, shape[1], shape[2], shape[3]});
+                    }
+                };
+                Timing.Paired ap = Timing.interleaved(viaComposer, viaFullInPasses, WARMUP_NANOS, rounds, calls);
+                composedInPassRounds = ap.medianA();
+                fullInPasses = ap.medianB();
+                passOverhead = ap.excessOfA(0.5);
+            }
             return new Row(threads, batch, ab.medianA(), ab.medianB(), ab.excessOfA(0.5), ab.excessOfA(0.25),
-                    ab.excessOfA(0.75), ad.medianB(), 1 + da.excessOfA(0.5));
+                    ab.excessOfA(0.75), ad.medianB(), 1 + da.excessOfA(0.5), pass, composedInPassRounds, fullInPasses,
+                    passOverhead);
         }
     }
 

@@ -37,6 +37,20 @@ class BenchmarkPlumbingTest {
     }
 
     @Test
+    void theOneGraphIsAlsoTimedInTheComposedModelsPassesWhereTheBatchIsSplit() {
+        var checkpoint = TestModels.randomCheckpoint(TestModels.tiny(Variant.LAYERSHUFFLE), 4);
+        Path export = OnnxExporter.builder().optFullModel(true).build().export(checkpoint, tmp.resolve("e"));
+        List<InferenceBenchmark.Row> rows = InferenceBenchmark.measure(checkpoint, export, new int[] {1, 4}, 2, 1,
+                new int[] {1}, ai.onnxruntime.OrtSession.SessionOptions.OptLevel.ALL_OPT, false, 0, 2);
+        assertThat(rows).extracting(InferenceBenchmark.Row::passImages).containsExactly(2, 2);
+        assertThat(rows.get(0).fullInPasses()).as("batch 1 is one pass").isNaN();
+        assertThat(rows.get(0).passOverhead()).isNaN();
+        assertThat(rows.get(1).fullInPasses()).isPositive().isFinite();
+        assertThat(rows.get(1).composedInPassRounds()).isPositive().isFinite();
+        assertThat(rows.get(1).passOverhead()).isFinite();
+    }
+
+    @Test
     void onlyOneMultiThreadedSettingPerProcess() {
         assertThatThrownBy(() -> InferenceBenchmark.run(TestModels.tiny(Variant.LAYERSHUFFLE), tmp, new int[] {1}, 1,
                 new int[] {2, 4})).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("at most one");

@@ -490,6 +490,14 @@ public final class LayerShuffleModel implements BlockSequence<OnnxTensor>, AutoC
         return blocks.get(index);
     }
 
+    /**
+     * The most images this model sends through its sessions at once, {@link RuntimeOptions#passImagesFor} of its
+     * config; a larger batch runs in passes of this many.
+     */
+    public int passImages() {
+        return passImages;
+    }
+
     /** The idle token tensors this model keeps between calls; for tests. */
     TokenPool tokenPool() {
         return tokenPool;

@@ -31,6 +31,8 @@ class PassImagesTest {
         ConcurrentLinkedQueue<OnnxValue> made = new ConcurrentLinkedQueue<>();
         try (LayerShuffleModel passes = LayerShuffleModel.load(dir, RuntimeOptions.builder().passImages(2).build());
              LayerShuffleModel whole = LayerShuffleModel.load(dir, RuntimeOptions.builder().passImages(5).build())) {
+            assertThat(passes.passImages()).isEqualTo(2);
+            assertThat(whole.passImages()).isEqualTo(5);
             passes.observeOutputs(made::add);
             Prediction p = passes.predict(images, PLAN);
             Prediction w = whole.predict(images, PLAN);
