@@ -194,8 +194,7 @@ final class VitB16Bench {
         out.println("### Inference ViT-B/16 (ONNX Runtime " + ai.onnxruntime.OrtEnvironment.getEnvironment().getVersion()
                 + ", " + level + ", " + rounds + " interleaved rounds of one call each, sequential plan"
                 + (cpuArena ? ", an arena per session of the composed model" : "") + ", the composed model in passes of "
-                + (passImages > 0 ? passImages : RuntimeOptions.defaults().passImagesFor(ModelConfig.vitB16(1000)))
-                + " images" + (passImages > 0 ? "" : " (its default)") + ")");
+                + rows.get(0).passImages() + " images" + (passImages > 0 ? "" : " (its default)") + ")");
         out.println();
         out.println("| intra-op threads | batch | composed, ms | one graph, ms | composition overhead, median [quartiles] "
                 + "| DJL, ms | ORT composed images/s | DJL images/s | ORT / DJL |");

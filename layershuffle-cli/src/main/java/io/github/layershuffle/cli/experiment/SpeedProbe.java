@@ -2,14 +2,9 @@ package io.github.layershuffle.cli.experiment;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import io.github.layershuffle.api.ModelConfig;
 import io.github.layershuffle.cli.bench.ModelFlops;
-import io.github.layershuffle.train.model.VisionTransformer;
-import io.github.layershuffle.train.training.LearningRateSchedule;
-import io.github.layershuffle.train.training.TrainingOptions;
-import io.github.layershuffle.train.training.VitTrainer;
+import io.github.layershuffle.cli.bench.TrainingBenchmark;
 import java.util.Arrays;
 
 /**
@@ -58,31 +53,9 @@ public interface SpeedProbe {
     static SpeedProbe trainingStep() {
         return () -> {
             ExperimentSettings s = ExperimentSettings.standard();
-            ModelConfig c = s.model();
             int batch = s.batchSize();
-            try (NDManager manager = NDManager.newBaseManager()) {
-                VisionTransformer vit = VisionTransformer.newInstance(c, 1, manager);
-                NDArray pixels = manager.randomUniform(0, 1, vit.inputShape(batch));
-                NDArray labels = manager.randomInteger(0, c.classes(), new Shape(batch), DataType.INT32)
-                        .toType(DataType.FLOAT32, false);
-                TrainingOptions options = TrainingOptions.builder().seed(1).batchSize(batch).build();
-                try (VitTrainer trainer = VitTrainer.create(vit, options, LearningRateSchedule.constant(1e-4))) {
-                    long warmup = System.nanoTime();
-                    for (int i = 0; i < 3 || System.nanoTime() - warmup < 1_000_000_000L; i++) {
-                        trainer.step(pixels, labels);
-                    }
-                    double[] seconds = new double[5];
-                    for (int r = 0; r < seconds.length; r++) {
-                        long t0 = System.nanoTime();
-                        for (int i = 0; i < 2; i++) {
-                            trainer.step(pixels, labels);
-                        }
-                        seconds[r] = (System.nanoTime() - t0) / 1e9 / 2;
-                    }
-                    Arrays.sort(seconds);
-                    return batch * ModelFlops.trainingPerImage(c) / seconds[seconds.length / 2] / 1e9;
-                }
-            }
+            double seconds = TrainingBenchmark.secondsPerStep(s.model(), batch, 3, 1_000_000_000L, 5, 2);
+            return batch * ModelFlops.trainingPerImage(s.model()) / seconds / 1e9;
         };
     }
 

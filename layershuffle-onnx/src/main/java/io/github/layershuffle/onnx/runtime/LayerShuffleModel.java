@@ -22,6 +22,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import java.util.stream.IntStream;
 
 /**
@@ -416,11 +417,8 @@ public final class LayerShuffleModel implements BlockSequence<OnnxTensor>, AutoC
         try {
             checkPlan(plan);
             Passes.checkTokens(input, config());
-            if (Batches.batch(input) > passImages) {
-                return Batches.tokens(input, passImages, part -> Passes.run(blocks, tokenPool, part, plan, call,
-                        observer));
-            }
-            return Passes.run(blocks, tokenPool, input, plan, call, observer);
+            Function<OnnxTensor, OnnxTensor> pass = in -> Passes.run(blocks, tokenPool, in, plan, call, observer);
+            return Batches.batch(input) > passImages ? Batches.tokens(input, passImages, pass) : pass.apply(input);
         } finally {
             exit(call);
         }
@@ -430,12 +428,9 @@ public final class LayerShuffleModel implements BlockSequence<OnnxTensor>, AutoC
         Call call = enter(block.toString());
         try {
             Passes.checkTokens(input, config());
-            if (Batches.batch(input) > passImages) {
-                return Batches.tokens(input, passImages, part -> finite(block.export().runBlock(block.index(), part,
-                        position, false, call, observer).tokens(), "the tokens of " + block));
-            }
-            return finite(block.export().runBlock(block.index(), input, position, false, call, observer).tokens(),
-                    "the tokens of " + block);
+            Function<OnnxTensor, OnnxTensor> pass = in -> finite(block.export().runBlock(block.index(), in, position,
+                    false, call, observer).tokens(), "the tokens of " + block);
+            return Batches.batch(input) > passImages ? Batches.tokens(input, passImages, pass) : pass.apply(input);
         } finally {
             exit(call);
         }
@@ -454,11 +449,9 @@ public final class LayerShuffleModel implements BlockSequence<OnnxTensor>, AutoC
 
     /** The images in passes of at most {@link RuntimeOptions#passImagesFor} images each. */
     private Prediction forward(OnnxTensor pixels, ExecutionPlan plan, Call call) {
-        if (Batches.batch(pixels) > passImages) {
-            return Batches.predict(pixels, passImages, part -> Passes.predict(stem, blocks, head, labels, tokenPool,
-                    part, plan, call, observer));
-        }
-        return Passes.predict(stem, blocks, head, labels, tokenPool, pixels, plan, call, observer);
+        Function<OnnxTensor, Prediction> pass = in -> Passes.predict(stem, blocks, head, labels, tokenPool, in, plan,
+                call, observer);
+        return Batches.batch(pixels) > passImages ? Batches.predict(pixels, passImages, pass) : pass.apply(pixels);
     }
 
     private void checkPlan(ExecutionPlan plan) {
